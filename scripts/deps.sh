@@ -1,0 +1,36 @@
+#!/bin/bash
+# Installs the Debian packages slimhv's build, lab and tests need, when
+# missing. Safe to run again: it only calls apt-get when something is absent.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+pkgs=(
+	"linux-source-$LINUX_VERSION"	# the kernel sources (host and guest)
+	build-essential bc bison flex libelf-dev libssl-dev cpio rsync xz-utils perl
+	musl-tools			# slimhv links statically with musl
+	busybox-static			# rescue shell and guest userland
+	device-tree-compiler		# dtc: the domain configuration
+	qemu-system-x86			# the lab machine
+	python3				# the lab test driver
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "  DEPS    installing: ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	die "apt-get install ${missing[*]} failed"
