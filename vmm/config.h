@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The domain configuration: a device tree, written as source (.dts),
+ * compiled with dtc at image build time and parsed here from the .dtb.
+ * Pure logic: config_parse() works on a blob already in memory.
+ *
+ *	/dts-v1/;
+ *	/ {
+ *		compatible = "slimhv,config-v1";
+ *		domains {
+ *			dom0 {
+ *				compatible = "slimhv,domain";
+ *				cpus = <2>;
+ *				memory = "1G";
+ *				kernel = "/guest/bzImage";
+ *				initrd = "/guest/initramfs.cpio.gz";
+ *				cmdline = "console=ttyS0";
+ *				privileged;
+ *				restart = "poweroff-host";
+ *				boot-order = <0>;
+ *				devices = "0000:00:03.0", "8086:10d3", "class:nvme";
+ *			};
+ *		};
+ *	};
+ *
+ * The root needs compatible = "slimhv,config-v1" and a node "domains";
+ * other root properties and nodes are ignored. /domains holds 1 to 16
+ * domain nodes and nothing else. In a domain node:
+ *
+ *   node name	the domain's name: 1 to 31 of a-z, 0-9, '_' and '-'
+ *   compatible	required, must contain "slimhv,domain"
+ *   cpus	one cell, 1 to 64; default 1
+ *   memory	required; a string size: decimal bytes or a K, M, G or T
+ *		suffix (powers of 1024), 64M to 1T, a multiple of 4K
+ *   kernel	required; path of a bzImage, at most 255 bytes
+ *   initrd	optional; path, at most 255 bytes
+ *   cmdline	optional; the guest's command line, at most 2047 bytes
+ *   privileged	optional, no value: the domain owns the control channel
+ *   restart	what to do when the guest stops: "stay-down" (default),
+ *		"restart" or "poweroff-host"
+ *   boot-order	one cell; default 0; lower starts first, privileged
+ *		domains first among equals, then in file order
+ *   devices	optional string list, at most 16 entries, each one of
+ *		  a PCI address	"0000:00:03.0" or "00:03.0" (hex)
+ *		  vendor:device	"8086:10d3" (hex)
+ *		  a class	"class:nvme", "class:net" (any network
+ *				controller) or "class:0xCCSSPP"
+ *
+ * Anything else is an error: an unknown property (a typo must not be
+ * ignored), a node under /domains without compatible "slimhv,domain", a
+ * child node in a domain, two domains with one name, and one device
+ * (the same address, the same vendor:device, or overlapping classes)
+ * named by two domains. Whether a PCI address and a vendor:device name
+ * the same device is only known on the host: the binding step checks it.
+ *
+ * Errors return -errno and write one line to the caller's buffer:
+ *   "appliance.dtb: /domains/dom0: memory "12Q" is not a size (use e.g. 512M or 2G)"
+ */
+#ifndef SLIMHV_VMM_CONFIG_H
+#define SLIMHV_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_DOMAINS	16
+#define CONFIG_MAX_DEVICES	16
+#define CONFIG_MAX_CPUS		64
+#define CONFIG_NAME_MAX		31
+#define CONFIG_MEM_MIN		(64ULL << 20)	/* the kernel decompresses above 16M */
+#define CONFIG_MEM_MAX		(1ULL << 40)
+#define CONFIG_MEM_ALIGN	4096ULL
+
+enum restart_policy {
+	RESTART_STAY_DOWN,
+	RESTART_RESTART,
+	RESTART_POWEROFF_HOST,
+};
+
+enum dev_match_kind {
+	DEV_MATCH_BDF,
+	DEV_MATCH_ID,
+	DEV_MATCH_CLASS,
+};
+
+/* One entry of "devices" or one --vfio: which host PCI device(s) to pass. */
+struct dev_match {
+	enum dev_match_kind kind;
+	uint16_t domain;		/* DEV_MATCH_BDF */
+	uint8_t bus, slot, fn;
+	uint16_t vendor, device;	/* DEV_MATCH_ID */
+	uint32_t class_code, class_mask; /* DEV_MATCH_CLASS: 0xCCSSPP */
+	char text[32];			/* as written */
+};
+
+struct domain_config {
+	char name[32];
+	unsigned int cpus;
+	uint64_t mem_bytes;
+	char kernel[256];
+	char initrd[256];		/* "" for none */
+	char cmdline[2048];
+	bool privileged;
+	enum restart_policy restart;
+	unsigned int boot_order;
+	unsigned int nr_devices;
+	struct dev_match devices[CONFIG_MAX_DEVICES];
+};
+
+struct slimhv_config {
+	unsigned int nr_domains;
+	/* sorted in boot order */
+	struct domain_config domains[CONFIG_MAX_DOMAINS];
+};
+
+/* Zeroes @d, then 1 vCPU, restart "stay-down", boot order 0. */
+void domain_config_defaults(struct domain_config *d);
+
+/*
+ * Parses and checks the DTB at @fdt (@size bytes, 8-byte aligned) into
+ * @cfg. @file names the blob in messages. Returns 0, or -EINVAL with the
+ * reason in @err and @cfg zeroed.
+ */
+int config_parse(const void *fdt, size_t size, const char *file,
+		 struct slimhv_config *cfg, char *err, size_t errlen);
+
+/*
+ * "512M", "2G", "64K", "1T", "1048576" (suffixes are powers of 1024, either
+ * case). Returns 0, -EINVAL for an empty string or junk, -ERANGE when the
+ * value does not fit in 64 bits.
+ */
+int parse_size(const char *s, uint64_t *bytes);
+
+/* 0 if @bytes is a valid guest memory size, -ERANGE or -EINVAL (not 4K). */
+int check_mem_size(uint64_t bytes);
+
+/* The syntax of "devices" above. Returns 0 or -EINVAL. */
+int parse_dev_match(const char *s, struct dev_match *m);
+
+/* True if @a and @b may claim the same host device (see above). */
+bool dev_match_conflict(const struct dev_match *a, const struct dev_match *b);
+
+/* True if @m selects the host device with these IDs. */
+bool dev_match_device(const struct dev_match *m, uint16_t domain, uint8_t bus,
+		      uint8_t slot, uint8_t fn, uint16_t vendor,
+		      uint16_t device, uint32_t class_code);
+
+/* "stay-down", "restart", "poweroff-host"; returns 0 or -EINVAL. */
+int parse_restart_policy(const char *s, enum restart_policy *p);
+const char *restart_policy_name(enum restart_policy p);
+
+/* A domain name: 1 to 31 of a-z, 0-9, '_' and '-'. */
+bool config_name_valid(const char *name);
+
+/*
+ * Copies at most @srclen bytes of @src (up to a NUL) into @dst for a
+ * message: non-printable bytes become '?', a long string ends in "...".
+ */
+void config_printable(char *dst, size_t dstlen, const char *src,
+		      size_t srclen);
+
+#endif /* SLIMHV_VMM_CONFIG_H */
