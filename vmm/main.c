@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * slimhv: /init of the host appliance when it runs as PID 1, and
+ * `slimhv run ...` to run one guest from a shell.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/cmdline.h"
+#include "vmm/config.h"
+#include "vmm/init.h"
+#include "vmm/log.h"
+#include "vmm/run.h"
+#include "vmm/vm.h"
+
+static const char usage[] =
+	"usage: slimhv run --kernel BZIMAGE [options]   run one guest\n"
+	"       slimhv help                             this text\n"
+	"As PID 1 (the appliance's /init), slimhv boots the domains of\n"
+	SLIMHV_DEFAULT_CONFIG " (kernel parameter slimhv.config=PATH).\n";
+
+static int cmd_run(int argc, char **argv, uint64_t start_ns)
+{
+	static struct domain_config cfg;
+	char err[512];
+	int ret;
+
+	ret = cmdline_parse_run(argc, argv, &cfg, err, sizeof(err));
+	if (ret == 1) {
+		fputs(cmdline_run_usage, stdout);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s", err);
+		return DOMAIN_EXIT_CONFIG;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return run_domain(&cfg, start_ns);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t start_ns = now_ns();
+
+	if (getpid() == 1)
+		init_main(start_ns);
+	if (argc >= 2 && !strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1, start_ns);
+	if (argc >= 2 && (!strcmp(argv[1], "help") ||
+			  !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc >= 2)
+		pr_err("unknown command '%s'", argv[1]);
+	fputs(usage, stderr);
+	return DOMAIN_EXIT_CONFIG;
+}

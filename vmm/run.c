@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "vmm/log.h"
+#include "vmm/run.h"
+#include "vmm/vm.h"
+
+#define MAX_RESETS_PER_MINUTE	10
+
+struct console {
+	int in_fd;		/* -1 once closed */
+	bool raw;
+	bool escape;
+	struct termios saved;
+	uint8_t pending[256];
+	size_t npending;
+};
+
+static void console_open(struct console *c)
+{
+	struct termios t;
+
+	memset(c, 0, sizeof(*c));
+	c->in_fd = STDIN_FILENO;
+	if (tcgetattr(c->in_fd, &c->saved) == 0) {
+		t = c->saved;
+		t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
+			       IGNCR | ICRNL | IXON);
+		t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		c->raw = tcsetattr(c->in_fd, TCSANOW, &t) == 0;
+	}
+}
+
+static void console_close(struct console *c)
+{
+	if (c->raw)
+		tcsetattr(c->in_fd, TCSANOW, &c->saved);
+	c->raw = false;
+}
+
+/* Returns true when the user asked to end the guest. */
+static bool console_read(struct console *c)
+{
+	uint8_t buf[128];
+	ssize_t n = read(c->in_fd, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			c->in_fd = -1;
+		return false;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		uint8_t ch = buf[i];
+
+		if (c->escape) {
+			c->escape = false;
+			if (ch == 'x')
+				return true;
+			if (ch != CONSOLE_ESCAPE)
+				continue;
+		} else if (ch == CONSOLE_ESCAPE) {
+			c->escape = true;
+			continue;
+		}
+		if (c->npending < sizeof(c->pending))
+			c->pending[c->npending++] = ch;
+	}
+	return false;
+}
+
+static void console_deliver(struct console *c, struct vm *vm)
+{
+	size_t n;
+
+	if (!c->npending)
+		return;
+	pthread_mutex_lock(&vm->pio.lock);
+	n = uart8250_rx(&vm->uart, c->pending, c->npending);
+	pthread_mutex_unlock(&vm->pio.lock);
+	memmove(c->pending, c->pending + n, c->npending - n);
+	c->npending -= n;
+}
+
+/* Serve the console until the VM leaves VM_RUNNING. */
+static void vm_serve(struct vm *vm, struct console *con)
+{
+	while (atomic_load(&vm->state) == VM_RUNNING) {
+		struct pollfd fds[2] = {
+			{ .fd = vm->event_fd, .events = POLLIN },
+			{ .fd = con->npending < sizeof(con->pending) ?
+				con->in_fd : -1, .events = POLLIN },
+		};
+		/* The UART's FIFO was full: try again shortly. */
+		int timeout = con->npending ? 10 : -1;
+
+		if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+			pr_err("poll: %s", strerror(errno));
+			vm_request_state(vm, VM_CRASHED);
+			break;
+		}
+		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (console_read(con)) {
+				pr_info("console: guest ended by the user");
+				vm_request_state(vm, VM_DESTROY);
+			}
+		}
+		console_deliver(con, vm);
+	}
+}
+
+int run_domain(const struct domain_config *cfg, uint64_t start_ns)
+{
+	static struct vm vm;	/* large: keep it off the stack */
+	struct console con;
+	uint64_t window_start = now_ns();
+	unsigned int resets = 0;
+	enum vm_state state;
+	char err[512];
+	int kvm_fd, ret;
+
+	ret = vm_check_config(cfg, err, sizeof(err));
+	if (ret) {
+		pr_err("%s: %s", cfg->name, err);
+		return DOMAIN_EXIT_CONFIG;
+	}
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0) {
+		pr_err("%s: cannot open /dev/kvm: %s (is KVM enabled in the kernel and the CPU's virtualization on in the firmware?)",
+		       cfg->name, strerror(errno));
+		return DOMAIN_EXIT_CONFIG;
+	}
+	console_open(&con);
+	for (;;) {
+		ret = vm_create(&vm, cfg, kvm_fd, STDOUT_FILENO, start_ns,
+				err, sizeof(err));
+		if (ret) {
+			pr_err("%s: %s", cfg->name, err);
+			ret = resets ? DOMAIN_EXIT_CRASHED : DOMAIN_EXIT_CONFIG;
+			break;
+		}
+		pr_info("%s: starting %u vCPU%s, %llu MiB, kernel %s",
+			cfg->name, cfg->cpus, cfg->cpus > 1 ? "s" : "",
+			(unsigned long long)(cfg->mem_bytes >> 20),
+			cfg->kernel);
+		ret = vm_start(&vm);
+		if (ret)
+			pr_err("%s: cannot start vCPUs: %s", cfg->name,
+			       strerror(-ret));
+		else
+			vm_serve(&vm, &con);
+		state = vm_join(&vm);
+		vm_destroy(&vm);
+		if (state != VM_RESET) {
+			ret = state == VM_POWEROFF ? DOMAIN_EXIT_POWEROFF :
+			      state == VM_DESTROY ? DOMAIN_EXIT_DESTROYED :
+			      DOMAIN_EXIT_CRASHED;
+			pr_info("%s: %s", cfg->name,
+				state == VM_POWEROFF ? "powered off" :
+				state == VM_DESTROY ? "destroyed" : "crashed");
+			break;
+		}
+		if (now_ns() - window_start > 60000000000ULL) {
+			window_start = now_ns();
+			resets = 0;
+		}
+		if (++resets > MAX_RESETS_PER_MINUTE) {
+			pr_err("%s: more than %d reboots in a minute: giving up",
+			       cfg->name, MAX_RESETS_PER_MINUTE);
+			ret = DOMAIN_EXIT_CRASHED;
+			break;
+		}
+		pr_info("%s: rebooting", cfg->name);
+	}
+	console_close(&con);
+	close(kvm_fd);
+	return ret;
+}

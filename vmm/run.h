@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Running one domain in this process: build the VM, run it, feed it the
+ * console, rebuild it on a guest reboot, and say how it ended.
+ */
+#ifndef SLIMHV_VMM_RUN_H
+#define SLIMHV_VMM_RUN_H
+
+#include <stdint.h>
+
+#include "vmm/config.h"
+
+/* Exit statuses of a domain's VMM process (and of `slimhv run`). */
+enum domain_exit {
+	DOMAIN_EXIT_POWEROFF = 0,	/* the guest powered off */
+	DOMAIN_EXIT_CONFIG = 2,		/* bad input: nothing was started */
+	DOMAIN_EXIT_CRASHED = 3,	/* the guest or its VMM failed */
+	DOMAIN_EXIT_DESTROYED = 4,	/* ended from the host */
+};
+
+/* Console escape: Ctrl-A then 'x' ends the guest, as in QEMU. */
+#define CONSOLE_ESCAPE		0x01
+
+int run_domain(const struct domain_config *cfg, uint64_t start_ns);
+
+#endif /* SLIMHV_VMM_RUN_H */

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/acpi.h"
+#include "vmm/bootparams.h"
+#include "vmm/kvm.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+#define KVM_TSS_GPA		0xfffbd000ULL
+#define KVM_IDENTITY_MAP_GPA	0xfffbc000ULL
+#define CPUID_MAX_ENTRIES	256
+
+#define errf(...)	snprintf(err, errlen, __VA_ARGS__)
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A file mapped read-only, whole. */
+struct mapped_file {
+	void *data;
+	size_t size;
+};
+
+static int map_file(const char *path, const char *what,
+		    struct mapped_file *f, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	f->data = NULL;
+	f->size = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		errf("%s %s: %s", what, path, strerror(errno));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		errf("%s %s: not a regular file", what, path);
+		goto out_close;
+	}
+	if (st.st_size == 0) {
+		ret = -ENOEXEC;
+		errf("%s %s: the file is empty", what, path);
+		goto out_close;
+	}
+	f->data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (f->data == MAP_FAILED) {
+		ret = -errno;
+		f->data = NULL;
+		errf("%s %s: cannot map: %s", what, path, strerror(errno));
+		goto out_close;
+	}
+	f->size = st.st_size;
+out_close:
+	close(fd);
+	return ret;
+}
+
+static void unmap_file(struct mapped_file *f)
+{
+	if (f->data)
+		munmap(f->data, f->size);
+	f->data = NULL;
+}
+
+static int vm_irq_set(void *ctx, uint32_t gsi, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	return kvm_ioctl_ptr(vm->vm_fd, KVM_IRQ_LINE, &irq);
+}
+
+/*
+ * GSI 0 (the PIT) reaches the I/O APIC on pin 2, as the MADT's interrupt
+ * source override says; the other ISA IRQs go to the PIC and the same I/O
+ * APIC pin; GSIs 16..23 to the I/O APIC alone.
+ */
+static int vm_setup_gsi_routing(struct vm *vm)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[16 * 2 + IOAPIC_PINS - 16];
+	} r;
+	unsigned int n = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (uint32_t gsi = 0; gsi < IOAPIC_PINS; gsi++) {
+		if (gsi < 16 && gsi != 2) {
+			r.e[n].gsi = gsi;
+			r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			r.e[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
+							     KVM_IRQCHIP_PIC_SLAVE;
+			r.e[n].u.irqchip.pin = gsi % 8;
+			n++;
+		}
+		if (gsi == 2)
+			continue;
+		r.e[n].gsi = gsi;
+		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		r.e[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
+		n++;
+	}
+	r.hdr.nr = n;
+	return kvm_ioctl_val(vm->vm_fd, KVM_SET_GSI_ROUTING, &r);
+}
+
+static int vm_setup_memory(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region region;
+	int ret;
+
+	ret = guest_mem_layout(&vm->mem, vm->cfg->mem_bytes);
+	if (ret) {
+		errf("guest memory of %llu MiB is outside %llu MiB .. %llu GiB",
+		     (unsigned long long)(vm->cfg->mem_bytes >> 20),
+		     GUEST_MEM_MIN >> 20, GUEST_MEM_MAX >> 30);
+		return ret;
+	}
+	vm->mem.host = mmap(NULL, vm->mem.size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem.host == MAP_FAILED) {
+		vm->mem.host = NULL;
+		errf("cannot allocate %llu MiB of guest memory: %s",
+		     (unsigned long long)(vm->mem.size >> 20), strerror(errno));
+		return -ENOMEM;
+	}
+	madvise(vm->mem.host, vm->mem.size, MADV_HUGEPAGE);
+
+	region = (struct kvm_userspace_memory_region) {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.low_size,
+		.userspace_addr = (uintptr_t)vm->mem.host,
+	};
+	ret = kvm_ioctl_ptr(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+	if (!ret && vm->mem.high_size) {
+		region.slot = 1;
+		region.guest_phys_addr = MEM_4G;
+		region.memory_size = vm->mem.high_size;
+		region.userspace_addr = (uintptr_t)vm->mem.host +
+					vm->mem.low_size;
+		ret = kvm_ioctl_ptr(vm->vm_fd, KVM_SET_USER_MEMORY_REGION,
+				    &region);
+	}
+	if (ret)
+		errf("KVM_SET_USER_MEMORY_REGION: %s", strerror(-ret));
+	return ret;
+}
+
+static void uart_tx(void *ctx, uint8_t byte)
+{
+	struct vm *vm = ctx;
+
+	/* Console output must never stall a vCPU for long: drop on error. */
+	if (write(vm->console_fd, &byte, 1) < 0)
+		pr_ratelimited(LOG_WARN, "console write: %s", strerror(errno));
+}
+
+static void pm_event(void *ctx, enum pm_event ev, uint64_t value)
+{
+	struct vm *vm = ctx;
+
+	switch (ev) {
+	case PM_EVENT_POWEROFF:
+		vm_request_state(vm, VM_POWEROFF);
+		break;
+	case PM_EVENT_RESET:
+		vm_request_state(vm, VM_RESET);
+		break;
+	case PM_EVENT_BOOT_MARK:
+		pr_info("boot timer: guest init %llu reached %llu.%03llu ms after slimhv start",
+			(unsigned long long)value,
+			(unsigned long long)(now_ns() - vm->start_ns) / 1000000,
+			(unsigned long long)((now_ns() - vm->start_ns) / 1000) % 1000);
+		break;
+	}
+}
+
+static int vm_setup_devices(struct vm *vm)
+{
+	struct irq_line uart_irq = {
+		.set_level = vm_irq_set, .ctx = vm, .gsi = GSI_UART0,
+	};
+	struct irq_line sci = {
+		.set_level = vm_irq_set, .ctx = vm, .gsi = GSI_SCI,
+	};
+	int ret;
+
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	uart8250_init(&vm->uart, &uart_irq, uart_tx, vm);
+	pm_init(&vm->pm, &sci, now_ns, pm_event, vm);
+	pci_bus_init(&vm->pci);
+	ret = pci_host_bridge_init(&vm->host_bridge);
+	if (!ret)
+		ret = pci_bus_add(&vm->pci, &vm->host_bridge.dev, 0);
+	if (!ret)
+		ret = bus_register(&vm->pio, PIO_UART0, 8, &uart8250_ops,
+				   &vm->uart, "uart0");
+	if (!ret)
+		ret = bus_register(&vm->pio, PIO_PM_BASE, PM_BLOCK_LEN,
+				   &pm_ops, &vm->pm, "acpi-pm");
+	if (!ret)
+		ret = bus_register(&vm->pio, PIO_PCI_CONF1, 8, &pci_conf1_ops,
+				   &vm->pci, "pci-conf1");
+	if (!ret)
+		ret = bus_register(&vm->mmio, PCI_ECAM_BASE, PCI_ECAM_SIZE,
+				   &pci_ecam_ops, &vm->pci, "pci-ecam");
+	if (!ret)
+		ret = bus_register(&vm->mmio, BOOT_TIMER_GPA, BOOT_TIMER_SIZE,
+				   &boot_timer_ops, &vm->pm, "boot-timer");
+	return ret;
+}
+
+static int vm_build_acpi(struct vm *vm, void *buf, size_t size)
+{
+	struct acpi_platform p = {
+		.nr_cpus = vm->nr_vcpus,
+		.lapic_addr = LAPIC_GPA,
+		.ioapic_addr = IOAPIC_GPA,
+		.ioapic_id = 0,
+		.ecam_base = PCI_ECAM_BASE,
+		.bus_start = 0,
+		.bus_end = PCI_ECAM_SIZE / SZ_1M - 1,
+		.pio_base = PCI_PIO_BASE,
+		.pio_size = PCI_PIO_SIZE,
+		.mmio32_base = PCI_MMIO32_BASE,
+		.mmio32_size = PCI_MMIO32_SIZE,
+		.mmio64_base = guest_mmio64_base(&vm->mem),
+		.mmio64_size = PCI_MMIO64_SIZE,
+		.pm1a_evt_port = PIO_PM_BASE + PM_EVT_OFF,
+		.pm1a_cnt_port = PIO_PM_BASE + PM_CNT_OFF,
+		.pm_tmr_port = PIO_PM_BASE + PM_TMR_OFF,
+		.reset_port = PIO_PM_BASE + PM_RESET_OFF,
+		.reset_value = PM_RESET_VALUE,
+		.sci_irq = GSI_SCI,
+		.s5_slp_typ = PM_S5_SLP_TYP,
+		.uart_port = PIO_UART0,
+		.uart_irq = GSI_UART0,
+		.tables_gpa = ACPI_TABLES_GPA,
+	};
+
+	return acpi_build(&p, buf, size);
+}
+
+static int vm_load_guest(struct vm *vm, struct boot_layout *bl, char *err,
+			 size_t errlen)
+{
+	const struct domain_config *cfg = vm->cfg;
+	struct mapped_file kernel, initrd = { 0 };
+	struct bzimage bz;
+	void *acpi;
+	int ret, len;
+
+	ret = map_file(cfg->kernel, "kernel", &kernel, err, errlen);
+	if (ret)
+		return ret;
+	ret = bzimage_parse(kernel.data, kernel.size, &bz, err, errlen);
+	if (ret) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", err);
+		errf("kernel %s: %s", cfg->kernel, why);
+		goto out_kernel;
+	}
+	if (cfg->initrd[0]) {
+		ret = map_file(cfg->initrd, "initrd", &initrd, err, errlen);
+		if (ret)
+			goto out_kernel;
+	}
+	acpi = calloc(1, ACPI_TABLES_MAX);
+	if (!acpi) {
+		ret = -ENOMEM;
+		errf("out of memory");
+		goto out_initrd;
+	}
+	len = vm_build_acpi(vm, acpi, ACPI_TABLES_MAX);
+	if (len < 0) {
+		ret = len;
+		errf("cannot build the ACPI tables: %s", strerror(-len));
+		goto out_acpi;
+	}
+	ret = boot_load(&vm->mem, &bz, cfg->cmdline, initrd.data, initrd.size,
+			acpi, len, bl, err, errlen);
+out_acpi:
+	free(acpi);
+out_initrd:
+	unmap_file(&initrd);
+out_kernel:
+	unmap_file(&kernel);
+	return ret;
+}
+
+int vm_check_config(const struct domain_config *cfg, char *err,
+		    size_t errlen)
+{
+	struct mapped_file kernel, initrd;
+	struct bzimage bz;
+	struct sysinfo si;
+	uint64_t host_ram;
+	int ret;
+
+	ret = map_file(cfg->kernel, "kernel", &kernel, err, errlen);
+	if (ret)
+		return ret;
+	ret = bzimage_parse(kernel.data, kernel.size, &bz, err, errlen);
+	unmap_file(&kernel);
+	if (ret) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", err);
+		errf("kernel %s: %s", cfg->kernel, why);
+		return ret;
+	}
+	if (cfg->initrd[0]) {
+		ret = map_file(cfg->initrd, "initrd", &initrd, err, errlen);
+		if (ret)
+			return ret;
+		unmap_file(&initrd);
+	}
+	if (cfg->mem_bytes < GUEST_MEM_MIN || cfg->mem_bytes > GUEST_MEM_MAX) {
+		errf("guest memory of %llu MiB is outside %llu MiB .. %llu GiB",
+		     (unsigned long long)(cfg->mem_bytes >> 20),
+		     GUEST_MEM_MIN >> 20, GUEST_MEM_MAX >> 30);
+		return -EINVAL;
+	}
+	if (sysinfo(&si) == 0) {
+		host_ram = (uint64_t)si.totalram * si.mem_unit;
+		if (cfg->mem_bytes > host_ram) {
+			errf("guest memory of %llu MiB is more than the host's %llu MiB of RAM",
+			     (unsigned long long)(cfg->mem_bytes >> 20),
+			     (unsigned long long)(host_ram >> 20));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int vm_get_cpuid(struct vm *vm)
+{
+	size_t sz = sizeof(*vm->cpuid) +
+		    CPUID_MAX_ENTRIES * sizeof(vm->cpuid->entries[0]);
+
+	vm->cpuid = calloc(1, sz);
+	if (!vm->cpuid)
+		return -ENOMEM;
+	vm->cpuid->nent = CPUID_MAX_ENTRIES;
+	return kvm_ioctl_val(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid);
+}
+
+int vm_create(struct vm *vm, const struct domain_config *cfg, int kvm_fd,
+	      int console_fd, uint64_t start_ns, char *err, size_t errlen)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct boot_layout bl;
+	uint64_t ident = KVM_IDENTITY_MAP_GPA;
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = kvm_fd;
+	vm->console_fd = console_fd;
+	vm->start_ns = start_ns;
+	vm->vm_fd = -1;
+	vm->nr_vcpus = cfg->cpus;
+	atomic_store(&vm->state, VM_RUNNING);
+	if (!vm->nr_vcpus || vm->nr_vcpus > VM_MAX_VCPUS) {
+		errf("%u vCPUs: slimhv runs 1 to %d", vm->nr_vcpus,
+		     VM_MAX_VCPUS);
+		return -EINVAL;
+	}
+
+	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->event_fd < 0) {
+		ret = -errno;
+		errf("eventfd: %s", strerror(errno));
+		return ret;
+	}
+	ret = kvm_ioctl_val(kvm_fd, KVM_CREATE_VM, 0);
+	if (ret < 0) {
+		errf("KVM_CREATE_VM: %s", strerror(-ret));
+		goto err_destroy;
+	}
+	vm->vm_fd = ret;
+	ret = kvm_ioctl_val(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA);
+	if (!ret)
+		ret = kvm_ioctl_ptr(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR,
+				    &ident);
+	if (ret) {
+		errf("KVM_SET_TSS_ADDR: %s", strerror(-ret));
+		goto err_destroy;
+	}
+	ret = kvm_ioctl_val(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	if (!ret)
+		ret = kvm_ioctl_ptr(vm->vm_fd, KVM_CREATE_PIT2, &pit);
+	if (!ret)
+		ret = vm_setup_gsi_routing(vm);
+	if (ret) {
+		errf("in-kernel irqchip: %s", strerror(-ret));
+		goto err_destroy;
+	}
+	ret = vm_get_cpuid(vm);
+	if (ret) {
+		errf("KVM_GET_SUPPORTED_CPUID: %s", strerror(-ret));
+		goto err_destroy;
+	}
+	ret = vm_setup_memory(vm, err, errlen);
+	if (ret)
+		goto err_destroy;
+	ret = vm_setup_devices(vm);
+	if (ret) {
+		errf("device setup: %s", strerror(-ret));
+		goto err_destroy;
+	}
+	ret = vm_load_guest(vm, &bl, err, errlen);
+	if (ret)
+		goto err_destroy;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		ret = vcpu_create(vm, i, bl.entry_gpa);
+		if (ret) {
+			errf("vCPU %u: %s", i, strerror(-ret));
+			goto err_destroy;
+		}
+	}
+	return 0;
+
+err_destroy:
+	vm_destroy(vm);
+	return ret;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	if (vm->mem.host)
+		munmap(vm->mem.host, vm->mem.size);
+	vm->mem.host = NULL;
+	free(vm->cpuid);
+	vm->cpuid = NULL;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
+	if (vm->event_fd >= 0)
+		close(vm->event_fd);
+	vm->event_fd = -1;
+}
+
+int vm_start(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		int ret = vcpu_start(&vm->vcpus[i]);
+
+		if (ret) {
+			vm_request_state(vm, VM_CRASHED);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void vm_request_state(struct vm *vm, enum vm_state state)
+{
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->state, &expected, state))
+		return;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	if (write(vm->event_fd, &one, sizeof(one)) < 0)
+		pr_warn("eventfd write: %s", strerror(errno));
+}
+
+enum vm_state vm_join(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->started)
+			pthread_join(v->thread, NULL);
+		v->started = false;
+	}
+	return atomic_load(&vm->state);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One guest: a KVM VM with the in-kernel irqchip, its RAM, its vCPUs and
+ * its devices. Built in one straight sequence by vm_create() and torn down
+ * by vm_destroy(); a guest reboot destroys and rebuilds it.
+ */
+#ifndef SLIMHV_VMM_VM_H
+#define SLIMHV_VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "devices/bus.h"
+#include "devices/pci.h"
+#include "devices/pm.h"
+#include "devices/uart8250.h"
+#include "vmm/config.h"
+#include "vmm/memmap.h"
+
+#define VM_MAX_VCPUS		64
+#define GSI_UART0		4
+#define GSI_SCI			9
+#define IOAPIC_PINS		24
+
+enum vm_state {
+	VM_RUNNING,
+	VM_POWEROFF,	/* the guest powered off */
+	VM_RESET,	/* the guest asked for a reboot */
+	VM_CRASHED,	/* a vCPU failed: the guest cannot go on */
+	VM_DESTROY,	/* the host ends the guest */
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+	uint64_t exits;
+};
+
+struct vm {
+	const struct domain_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	int event_fd;		/* written when the state leaves VM_RUNNING */
+	int console_fd;		/* the guest's serial output */
+	uint64_t start_ns;	/* when this slimhv started (boot timer) */
+	atomic_int state;
+
+	struct guest_mem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct uart8250 uart;
+	struct pm_device pm;
+	struct pci_bus pci;
+	struct pci_host_bridge host_bridge;
+
+	struct kvm_cpuid2 *cpuid;	/* what KVM supports, per vCPU patched */
+	unsigned int nr_vcpus;
+	struct vcpu vcpus[VM_MAX_VCPUS];
+};
+
+uint64_t now_ns(void);
+
+/*
+ * Build a VM for @cfg with the guest's kernel, initrd and command line
+ * loaded, ready for vm_start(). On error, writes a one-line reason to @err.
+ */
+int vm_create(struct vm *vm, const struct domain_config *cfg, int kvm_fd,
+	      int console_fd, uint64_t start_ns, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+
+/*
+ * Check what can be checked without KVM: the kernel is a bzImage, the
+ * initrd is there, the memory fits the host. One line to @err if not.
+ */
+int vm_check_config(const struct domain_config *cfg, char *err,
+		    size_t errlen);
+
+int vm_start(struct vm *vm);
+/* Ask the VM to stop (first request wins) and kick every vCPU. */
+void vm_request_state(struct vm *vm, enum vm_state state);
+/* Wait for all vCPU threads; returns the state that stopped the VM. */
+enum vm_state vm_join(struct vm *vm);
+
+/* vcpu.c */
+int vcpu_create(struct vm *vm, unsigned int id, uint64_t entry);
+int vcpu_start(struct vcpu *vcpu);
+void vcpu_kick(struct vcpu *vcpu);
+void vcpu_destroy(struct vcpu *vcpu);
+
+#endif /* SLIMHV_VMM_VM_H */
