@@ -1,0 +1,180 @@
+# slimhv: the slim Linux hypervisor appliance. `make help` lists targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+IMG      := images
+OBJ      := $(IMG)/obj
+SYSROOT  := $(CURDIR)/$(IMG)/sysroot
+LIBFDT   := $(SYSROOT)/libfdt-src
+
+MUSL_CC  ?= musl-gcc
+HOST_CC  ?= gcc
+WARN     := -Wall -Wextra -Werror
+CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE $(WARN) -I. -I$(LIBFDT) \
+	-isystem $(SYSROOT)/include
+SLIMHV_CFLAGS := $(CFLAGS_COMMON) -Os -ffunction-sections -fdata-sections
+SLIMHV_LDFLAGS := -static -Wl,--gc-sections -s -pthread
+# Unit tests run on the build machine's libc, with the sanitizers on.
+UNIT_CFLAGS := $(CFLAGS_COMMON) -O1 -g -fsanitize=address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Pure logic: no ioctls, covered by the unit tests.
+PURE_SRCS := \
+	vmm/log.c \
+	vmm/memmap.c \
+	vmm/bootparams.c \
+	vmm/acpi.c \
+	vmm/config.c \
+	vmm/cmdline.c \
+	devices/bus.c \
+	devices/uart8250.c \
+	devices/pci.c \
+	devices/pm.c
+
+# The parts that talk to KVM and the host.
+SYS_SRCS := \
+	vmm/vm.c \
+	vmm/vcpu.c \
+	vmm/run.c \
+	vmm/init.c \
+	vmm/main.c
+
+LIBFDT_SRCS := fdt.c fdt_ro.c fdt_wip.c fdt_sw.c fdt_rw.c fdt_strerror.c \
+	fdt_empty_tree.c fdt_addresses.c
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+HEADERS := $(wildcard vmm/*.h devices/*.h passthrough/*.h tests/unit/*.h)
+
+SLIMHV_OBJS := $(patsubst %.c,$(OBJ)/musl/%.o,$(PURE_SRCS) $(SYS_SRCS)) \
+	$(patsubst %.c,$(OBJ)/musl/libfdt/%.o,$(LIBFDT_SRCS))
+UNIT_OBJS := $(patsubst %.c,$(OBJ)/host/%.o,$(PURE_SRCS) $(UNIT_SRCS)) \
+	$(patsubst %.c,$(OBJ)/host/libfdt/%.o,$(LIBFDT_SRCS))
+
+SYSROOT_STAMP := $(SYSROOT)/.done
+
+DTS      := $(wildcard configs/*.dts tests/e2e/*.dts)
+DTBS     := $(addprefix $(IMG)/dtb/,$(notdir $(DTS:.dts=.dtb)))
+
+.PHONY: all help deps slimhv kernels initramfs run check unit e2e bench \
+	clean distclean checkpatch
+
+help:
+	@echo "make            build images/: host bzImage and initramfs, guest kernel and initramfs"
+	@echo "make run        install what is missing, build, boot the appliance in the QEMU lab"
+	@echo "make check      install what is missing, build, run every test tier that can run here"
+	@echo "make bench      sizes and lab boot times (median of 5 boots)"
+	@echo "make unit       unit tests only (no /dev/kvm, no lab)"
+	@echo "make e2e        the lab tests only"
+	@echo "make checkpatch the kernel's checkpatch.pl over our C sources"
+	@echo "Variables: LINUX_VERSION=6.12|6.1 (Debian's linux-source-\$$V), SLIMHV_CACHE=DIR"
+
+deps:
+	@scripts/deps.sh
+
+$(SYSROOT_STAMP):
+	@scripts/headers.sh $(SYSROOT)
+
+$(OBJ)/musl/libfdt/%.o: $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      libfdt/$*.c"
+	@$(MUSL_CC) -Os -I$(LIBFDT) -ffunction-sections -fdata-sections \
+		-c $(LIBFDT)/$*.c -o $@
+
+$(OBJ)/host/libfdt/%.o: $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@$(HOST_CC) -O1 -g -I$(LIBFDT) -fsanitize=address,undefined \
+		-c $(LIBFDT)/$*.c -o $@
+
+$(OBJ)/musl/%.o: %.c $(HEADERS) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(MUSL_CC) $(SLIMHV_CFLAGS) -c $< -o $@
+
+$(OBJ)/host/%.o: %.c $(HEADERS) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	@$(HOST_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(IMG)/slimhv: $(SLIMHV_OBJS)
+	@echo "  LD      $@"
+	@$(MUSL_CC) $(SLIMHV_LDFLAGS) -o $@ $^
+
+$(OBJ)/unit-tests: $(UNIT_OBJS)
+	@echo "  LD      $@"
+	@$(HOST_CC) -fsanitize=address,undefined -pthread -o $@ $^
+
+slimhv: $(IMG)/slimhv
+
+# --- images ---------------------------------------------------------------
+KSCRIPTS := scripts/build-kernel.sh scripts/check-config.sh scripts/common.sh
+MKCPIO   := scripts/mkinitramfs.sh
+
+$(IMG)/bzImage: configs/host.config $(KSCRIPTS)
+	@scripts/build-kernel.sh host $@
+
+$(IMG)/guest/bzImage: configs/guest.config $(KSCRIPTS)
+	@scripts/build-kernel.sh guest $@
+
+$(IMG)/dtb/%.dtb: configs/%.dts
+	@mkdir -p $(dir $@)
+	@echo "  DTC     $<"
+	@dtc -q -I dts -O dtb -o $@ $<
+
+$(IMG)/dtb/%.dtb: tests/e2e/%.dts
+	@mkdir -p $(dir $@)
+	@echo "  DTC     $<"
+	@dtc -q -I dts -O dtb -o $@ $<
+
+$(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/*) $(MKCPIO) $(SYSROOT_STAMP)
+	@echo "  CPIO    $@"
+	@$(MKCPIO) initramfs/guest.list $@
+
+# The host initramfs is two archives, concatenated: slimhv, busybox and the
+# configuration; then the guest payloads. The first alone is what the size
+# target counts.
+$(IMG)/initramfs-base.cpio.gz: initramfs/host.list initramfs/host-profile $(MKCPIO) $(IMG)/slimhv $(DTBS)
+	@echo "  CPIO    $@"
+	@DTBS="$(DTBS)" $(MKCPIO) initramfs/host.list $@ busybox-links
+
+$(IMG)/initramfs-guests.cpio.gz: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz
+	@echo "  CPIO    $@"
+	@$(MKCPIO) initramfs/guests.list $@
+
+$(IMG)/initramfs.cpio.gz: $(IMG)/initramfs-base.cpio.gz $(IMG)/initramfs-guests.cpio.gz
+	@cat $^ >$@
+
+IMAGES := $(IMG)/bzImage $(IMG)/initramfs.cpio.gz $(IMG)/guest/bzImage \
+	$(IMG)/guest/initramfs.cpio.gz
+
+all: $(IMAGES)
+	@ls -l $(IMAGES) $(IMG)/slimhv | awk '{printf "  %-32s %9d bytes\n", $$9, $$5}'
+
+unit: $(OBJ)/unit-tests $(DTBS)
+	@SLIMHV_TEST_DTB_DIR=$(CURDIR)/$(IMG)/dtb $(OBJ)/unit-tests
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@echo "Booting the appliance in the lab machine (QEMU TCG, q35, intel-iommu, e1000e, nvme)."
+	@echo "In the guest shell 'poweroff -f' powers the appliance off; Ctrl-A x quits QEMU."
+	@scripts/lab.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(OBJ)/unit-tests
+	@scripts/check.sh
+
+e2e: all
+	@python3 tests/e2e/run.py cli lab
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@python3 scripts/bench.py
+
+checkpatch:
+	@scripts/checkpatch.sh
+
+clean:
+	rm -rf $(OBJ) $(IMG)/slimhv
+
+distclean:
+	rm -rf $(IMG)/*
