@@ -1,0 +1,38 @@
+#!/bin/bash
+# Runs every test tier that can run on this machine and says which it
+# skipped and why. `make check` calls it after building everything.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+summary=()
+status=0
+
+tier() {
+	local name=$1
+	shift
+	echo
+	echo "=== $name: $*"
+	local t0=$SECONDS
+	if "$@"; then
+		summary+=("$(printf '%-13s passed (%d s)' "$name" $((SECONDS - t0)))")
+	else
+		summary+=("$(printf '%-13s FAILED (%d s)' "$name" $((SECONDS - t0)))")
+		status=1
+	fi
+}
+
+tier unit env SLIMHV_TEST_DTB_DIR="$root/images/dtb" \
+	SLIMHV_TEST_BZIMAGE="$root/images/guest/bzImage" images/obj/unit-tests
+tier config-check tests/unit/check-config.sh
+tier checkpatch scripts/checkpatch.sh
+tier cli python3 tests/e2e/run.py cli
+# The lab needs no /dev/kvm on this machine (QEMU's TCG emulates SVM): it
+# runs everywhere, CI included, and is never skipped.
+tier lab python3 tests/e2e/run.py lab
+
+echo
+echo "=== summary"
+for line in "${summary[@]}"; do
+	echo "  $line"
+done
+exit $status

@@ -1,0 +1,119 @@
+"""Drive the slimhv appliance in the QEMU lab machine: boot it, wait for
+markers on its serial console with deadlines, type into it, and check how
+QEMU exits. Every boot's console is saved under images/logs/."""
+
+import os
+import re
+import subprocess
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+IMAGES = os.environ.get("IMAGES", os.path.join(ROOT, "images"))
+LOGS = os.path.join(IMAGES, "logs")
+
+# The lab is shared and noisy: deadlines are several times the typical
+# time (host boot < 2 s, a nested guest's init 4-6 s).
+HOST_DEADLINE = 120
+GUEST_DEADLINE = 240
+EXIT_DEADLINE = 90
+
+
+class LabError(AssertionError):
+    pass
+
+
+class Lab:
+    def __init__(self, name, append="", iommu="intel", qemu_args=()):
+        os.makedirs(LOGS, exist_ok=True)
+        self.name = name
+        self.log_path = os.path.join(LOGS, name + ".log")
+        self.log = open(self.log_path, "wb")
+        self.text = ""
+        self.pos = 0
+        self.cond = threading.Condition()
+        self.eof = False
+        cmd = [os.path.join(ROOT, "scripts", "lab.sh"), "--iommu", iommu,
+               "--append", append, "--", *qemu_args]
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            data = self.proc.stdout.read1(4096)
+            if not data:
+                break
+            self.log.write(data)
+            self.log.flush()
+            with self.cond:
+                self.text += data.decode("utf-8", "replace").replace("\r", "")
+                self.cond.notify_all()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+
+    def _fail(self, what):
+        tail = "\n".join(self.text.splitlines()[-25:])
+        raise LabError(f"{what}\n--- last console lines ({self.log_path}) ---\n{tail}")
+
+    def expect(self, pattern, timeout, what=None):
+        """Wait for @pattern (a regex) after the previous match."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern, re.M)
+        with self.cond:
+            while True:
+                m = rx.search(self.text, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    break
+                self.cond.wait(min(left, 1.0))
+        why = "QEMU exited" if self.eof else f"no match within {timeout} s"
+        self._fail(f"{self.name}: waiting for {what or pattern!r}: {why}")
+
+    def seen(self, pattern):
+        return re.search(pattern, self.text, re.M) is not None
+
+    def send(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def wait_exit(self, timeout=EXIT_DEADLINE):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self._fail(f"{self.name}: QEMU did not exit within {timeout} s")
+        self.reader.join(5)
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def close(self):
+        self.kill()
+        self.log.close()
+
+    def elapsed(self):
+        return time.monotonic() - self.start
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def check_no_panic(lab):
+    for bad in (r"Kernel panic", r"Attempted to kill init", r"BUG: ",
+                r"general protection fault"):
+        if lab.seen(bad):
+            lab._fail(f"{lab.name}: the host or guest printed {bad!r}")

@@ -1,0 +1,987 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the domain configuration parser. The blobs are built with
+ * libfdt's sequential-write API, so no dtc is needed at run time; the
+ * compiled examples in configs/ are parsed when SLIMHV_TEST_DTB_DIR names
+ * the folder that holds them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libfdt.h"
+#include "tests/unit/test.h"
+#include "vmm/config.h"
+
+#define BLOB_SIZE	65536
+#define ERR_LEN		512
+
+static uint64_t blob_mem[BLOB_SIZE / 8];	/* 8-byte aligned */
+static void *blob = blob_mem;
+static int sw_errors;
+static struct slimhv_config cfg;
+static char err[ERR_LEN];
+
+#define SW(call)							\
+	do {								\
+		if ((call) < 0)						\
+			sw_errors++;					\
+	} while (0)
+
+/*
+ * Turns "a|b" into the string list "a\0b\0" in @buf; returns its length
+ * with the final NUL.
+ */
+static int strlist(char *buf, size_t size, const char *s)
+{
+	size_t i, n = strlen(s) + 1;
+
+	if (n > size)
+		return 0;
+	for (i = 0; i < n; i++)
+		buf[i] = s[i] == '|' ? '\0' : s[i];
+	return n;
+}
+
+/* A string-list property given as "a|b". */
+static void prop_list(const char *name, const char *list)
+{
+	char buf[512];
+
+	SW(fdt_property(blob, name, buf, strlist(buf, sizeof(buf), list)));
+}
+
+static void blob_begin_root(void)
+{
+	sw_errors = 0;
+	SW(fdt_create(blob, sizeof(blob_mem)));
+	SW(fdt_finish_reservemap(blob));
+	SW(fdt_begin_node(blob, ""));
+}
+
+/* Opens / with the config compatible, then /domains. */
+static void blob_begin(void)
+{
+	blob_begin_root();
+	SW(fdt_property_string(blob, "compatible", "slimhv,config-v1"));
+	SW(fdt_begin_node(blob, "domains"));
+}
+
+static void dom_begin(const char *name)
+{
+	SW(fdt_begin_node(blob, name));
+	SW(fdt_property_string(blob, "compatible", "slimhv,domain"));
+}
+
+/* A complete domain with only the required properties. */
+static void dom_min(const char *name)
+{
+	dom_begin(name);
+	SW(fdt_property_string(blob, "memory", "512M"));
+	SW(fdt_property_string(blob, "kernel", "/guest/bzImage"));
+	SW(fdt_end_node(blob));
+}
+
+static void end_node(void)
+{
+	SW(fdt_end_node(blob));
+}
+
+/* A complete domain with @devices ("a|b", or NULL), @order and @priv. */
+static void dom_with(const char *name, const char *devices, uint32_t order,
+		     bool priv)
+{
+	dom_begin(name);
+	SW(fdt_property_string(blob, "memory", "512M"));
+	SW(fdt_property_string(blob, "kernel", "/guest/bzImage"));
+	if (devices)
+		prop_list("devices", devices);
+	SW(fdt_property_cell(blob, "boot-order", order));
+	if (priv)
+		SW(fdt_property(blob, "privileged", "", 0));
+	end_node();
+}
+
+/* Closes /domains and /; true if every libfdt call succeeded. */
+static bool blob_finish(void)
+{
+	SW(fdt_end_node(blob));
+	SW(fdt_end_node(blob));
+	SW(fdt_finish(blob));
+	return sw_errors == 0;
+}
+
+static int parse(void)
+{
+	return config_parse(blob, fdt_totalsize(blob), "test.dtb", &cfg, err,
+			    sizeof(err));
+}
+
+/*
+ * One domain "dom0" with memory and kernel, unless @name replaces one of
+ * them, plus the property @name = @val (@len bytes); returns the result.
+ */
+static int parse_prop(const char *name, const void *val, int len)
+{
+	blob_begin();
+	dom_begin("dom0");
+	if (strcmp(name, "memory"))
+		SW(fdt_property_string(blob, "memory", "512M"));
+	if (strcmp(name, "kernel"))
+		SW(fdt_property_string(blob, "kernel", "/guest/bzImage"));
+	SW(fdt_property(blob, name, val, len));
+	end_node();
+	if (!blob_finish())
+		return -ENOSPC;
+	return parse();
+}
+
+static int parse_str(const char *name, const char *val)
+{
+	return parse_prop(name, val, strlen(val) + 1);
+}
+
+static int parse_list(const char *name, const char *list)
+{
+	char buf[512];
+
+	return parse_prop(name, buf, strlist(buf, sizeof(buf), list));
+}
+
+static int parse_cell(const char *name, uint32_t val)
+{
+	fdt32_t v = cpu_to_fdt32(val);
+
+	return parse_prop(name, &v, sizeof(v));
+}
+
+#define CHECK_ERR(call, msg)						\
+	do {								\
+		CHECK_EQ(call, -EINVAL);				\
+		CHECK_STR(err, msg);					\
+	} while (0)
+
+#define DOM0	"test.dtb: /domains/dom0: "
+
+TEST(config_full_example)
+{
+	const struct domain_config *d;
+
+	blob_begin();
+	dom_begin("dom0");
+	SW(fdt_property_cell(blob, "cpus", 2));
+	SW(fdt_property_string(blob, "memory", "1G"));
+	SW(fdt_property_string(blob, "kernel", "/guest/bzImage"));
+	SW(fdt_property_string(blob, "initrd", "/guest/initramfs.cpio.gz"));
+	SW(fdt_property_string(blob, "cmdline", "console=ttyS0"));
+	SW(fdt_property(blob, "privileged", "", 0));
+	SW(fdt_property_string(blob, "restart", "poweroff-host"));
+	SW(fdt_property_cell(blob, "boot-order", 0));
+	prop_list("devices", "0000:00:03.0|8086:10d3|class:nvme");
+	end_node();
+	REQUIRE(blob_finish());
+
+	CHECK_EQ(parse(), 0);
+	CHECK_STR(err, "");
+	REQUIRE(cfg.nr_domains == 1);
+	d = &cfg.domains[0];
+	CHECK_STR(d->name, "dom0");
+	CHECK_EQ(d->cpus, 2);
+	CHECK_EQ(d->mem_bytes, 1ULL << 30);
+	CHECK_STR(d->kernel, "/guest/bzImage");
+	CHECK_STR(d->initrd, "/guest/initramfs.cpio.gz");
+	CHECK_STR(d->cmdline, "console=ttyS0");
+	CHECK(d->privileged);
+	CHECK_EQ(d->restart, RESTART_POWEROFF_HOST);
+	CHECK_EQ(d->boot_order, 0);
+	REQUIRE(d->nr_devices == 3);
+	CHECK_EQ(d->devices[0].kind, DEV_MATCH_BDF);
+	CHECK_EQ(d->devices[0].slot, 3);
+	CHECK_STR(d->devices[0].text, "0000:00:03.0");
+	CHECK_EQ(d->devices[1].kind, DEV_MATCH_ID);
+	CHECK_EQ(d->devices[1].vendor, 0x8086);
+	CHECK_EQ(d->devices[1].device, 0x10d3);
+	CHECK_EQ(d->devices[2].kind, DEV_MATCH_CLASS);
+	CHECK_EQ(d->devices[2].class_code, 0x010802);
+}
+
+TEST(config_defaults)
+{
+	const struct domain_config *d;
+	struct domain_config dc;
+
+	blob_begin();
+	dom_min("guest-1_a");
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+	REQUIRE(cfg.nr_domains == 1);
+	d = &cfg.domains[0];
+	CHECK_STR(d->name, "guest-1_a");
+	CHECK_EQ(d->cpus, 1);
+	CHECK_EQ(d->mem_bytes, 512ULL << 20);
+	CHECK_STR(d->initrd, "");
+	CHECK_STR(d->cmdline, "");
+	CHECK(!d->privileged);
+	CHECK_EQ(d->restart, RESTART_STAY_DOWN);
+	CHECK_EQ(d->boot_order, 0);
+	CHECK_EQ(d->nr_devices, 0);
+
+	memset(&dc, 0xff, sizeof(dc));
+	domain_config_defaults(&dc);
+	CHECK_EQ(dc.cpus, 1);
+	CHECK_EQ(dc.mem_bytes, 0);
+	CHECK_EQ(dc.restart, RESTART_STAY_DOWN);
+	CHECK_EQ(dc.nr_devices, 0);
+	CHECK_STR(dc.name, "");
+}
+
+TEST(config_memory_errors)
+{
+	fdt32_t cell = cpu_to_fdt32(1);
+
+	CHECK_ERR(parse_str("memory", "12Q"),
+		  DOM0 "memory \"12Q\" is not a size (use e.g. 512M or 2G)");
+	CHECK_ERR(parse_str("memory", ""), DOM0 "memory is empty");
+	CHECK_ERR(parse_str("memory", "8M"),
+		  DOM0 "memory \"8M\" is out of range (64M to 1T)");
+	CHECK_ERR(parse_str("memory", "1025G"),
+		  DOM0 "memory \"1025G\" is out of range (64M to 1T)");
+	CHECK_ERR(parse_str("memory", "99999999999999999999G"),
+		  DOM0 "memory \"99999999999999999999G\" is out of range (64M to 1T)");
+	CHECK_ERR(parse_str("memory", "65537K"),
+		  DOM0 "memory \"65537K\" is not a multiple of 4K");
+	CHECK_ERR(parse_prop("memory", &cell, sizeof(cell)),
+		  DOM0 "memory must be a string, e.g. memory = \"512M\"");
+	CHECK_EQ(parse_str("memory", "64M"), 0);
+	CHECK_EQ(cfg.domains[0].mem_bytes, 64ULL << 20);
+	CHECK_EQ(parse_str("memory", "1T"), 0);
+	CHECK_EQ(cfg.domains[0].mem_bytes, 1ULL << 40);
+}
+
+TEST(config_missing_required)
+{
+	blob_begin();
+	dom_begin("dom0");
+	SW(fdt_property_string(blob, "kernel", "/k"));
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), DOM0 "memory is missing (e.g. memory = \"512M\")");
+
+	blob_begin();
+	dom_begin("dom0");
+	SW(fdt_property_string(blob, "memory", "1G"));
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(),
+		  DOM0 "kernel is missing (e.g. kernel = \"/guest/bzImage\")");
+}
+
+TEST(config_string_errors)
+{
+	char big[2100];
+
+	CHECK_ERR(parse_str("kernel", ""), DOM0 "kernel is empty");
+	CHECK_ERR(parse_list("kernel", "/a|/b"),
+		  DOM0 "kernel must be one string, not a list");
+	memset(big, 'k', sizeof(big));
+	big[256] = '\0';
+	CHECK_ERR(parse_str("kernel", big),
+		  DOM0 "kernel is too long (256 bytes, at most 255)");
+	big[255] = '\0';
+	CHECK_EQ(parse_str("kernel", big), 0);
+	CHECK_EQ(strlen(cfg.domains[0].kernel), 255);
+	CHECK_ERR(parse_str("initrd", ""), DOM0 "initrd is empty");
+	CHECK_EQ(parse_str("cmdline", ""), 0);
+	memset(big, 'c', sizeof(big));
+	big[2048] = '\0';
+	CHECK_ERR(parse_str("cmdline", big),
+		  DOM0 "cmdline is too long (2048 bytes, at most 2047)");
+	big[2047] = '\0';
+	CHECK_EQ(parse_str("cmdline", big), 0);
+	CHECK_EQ(strlen(cfg.domains[0].cmdline), 2047);
+}
+
+TEST(config_string_without_nul)
+{
+	CHECK_ERR(parse_prop("kernel", "/guest/bzImage", 14),
+		  DOM0 "kernel must be a string, e.g. kernel = \"/guest/bzImage\"");
+	CHECK_ERR(parse_prop("memory", "512M", 4),
+		  DOM0 "memory must be a string, e.g. memory = \"512M\"");
+	CHECK_ERR(parse_prop("restart", "restart", 7),
+		  DOM0 "restart must be a string, e.g. restart = \"stay-down\"");
+	CHECK_ERR(parse_prop("devices", "class:nvme", 10),
+		  DOM0 "devices must be a list of strings, e.g. devices = \"0000:00:03.0\", \"class:nvme\"");
+	CHECK_ERR(parse_prop("kernel", "", 0),
+		  DOM0 "kernel must be a string, e.g. kernel = \"/guest/bzImage\"");
+
+	/* a compatible without its NUL does not make a domain */
+	blob_begin();
+	SW(fdt_begin_node(blob, "dom0"));
+	SW(fdt_property(blob, "compatible", "slimhv,domain", 13));
+	SW(fdt_property_string(blob, "memory", "1G"));
+	SW(fdt_property_string(blob, "kernel", "/k"));
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(),
+		  DOM0 "not a domain: no compatible = \"slimhv,domain\"");
+}
+
+TEST(config_cell_errors)
+{
+	uint8_t eight[8] = { 0 };
+
+	CHECK_ERR(parse_cell("cpus", 0),
+		  DOM0 "cpus = <0> is out of range (1 to 64)");
+	CHECK_ERR(parse_cell("cpus", 65),
+		  DOM0 "cpus = <65> is out of range (1 to 64)");
+	CHECK_EQ(parse_cell("cpus", 64), 0);
+	CHECK_EQ(cfg.domains[0].cpus, 64);
+	CHECK_ERR(parse_str("cpus", "2"),
+		  DOM0 "cpus must be one 32-bit cell, e.g. cpus = <2>");
+	CHECK_ERR(parse_prop("cpus", eight, sizeof(eight)),
+		  DOM0 "cpus must be one 32-bit cell, e.g. cpus = <2>");
+	CHECK_ERR(parse_prop("boot-order", "", 0),
+		  DOM0 "boot-order must be one 32-bit cell, e.g. boot-order = <0>");
+	CHECK_EQ(parse_cell("boot-order", 0xffffffff), 0);
+	CHECK_EQ(cfg.domains[0].boot_order, 0xffffffffu);
+}
+
+TEST(config_flag_and_restart_errors)
+{
+	fdt32_t one = cpu_to_fdt32(1);
+
+	CHECK_ERR(parse_prop("privileged", &one, sizeof(one)),
+		  DOM0 "privileged takes no value (write just: privileged;)");
+	CHECK_ERR(parse_str("restart", "reboot"),
+		  DOM0 "restart \"reboot\" is not one of \"stay-down\", \"restart\", \"poweroff-host\"");
+	CHECK_EQ(parse_str("restart", "restart"), 0);
+	CHECK_EQ(cfg.domains[0].restart, RESTART_RESTART);
+	CHECK_EQ(parse_str("restart", "stay-down"), 0);
+	CHECK_EQ(cfg.domains[0].restart, RESTART_STAY_DOWN);
+}
+
+TEST(config_unknown_and_repeated_property)
+{
+	fdt32_t two = cpu_to_fdt32(2);
+
+	CHECK_ERR(parse_prop("cpu", &two, sizeof(two)),
+		  DOM0 "unknown property \"cpu\"");
+	CHECK_ERR(parse_str("status", "okay"),
+		  DOM0 "unknown property \"status\"");
+	CHECK_ERR(parse_str("bad\nname", "x"),
+		  DOM0 "unknown property \"bad?name\"");
+
+	/* the sequential-write API lets a node hold a property twice */
+	blob_begin();
+	dom_begin("dom0");
+	SW(fdt_property_string(blob, "memory", "1G"));
+	SW(fdt_property_string(blob, "kernel", "/k"));
+	SW(fdt_property_string(blob, "memory", "2G"));
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), DOM0 "memory is given twice");
+}
+
+TEST(config_device_errors)
+{
+	CHECK_ERR(parse_str("devices", "00:03"),
+		  DOM0 "device \"00:03\" is not a PCI address (0000:00:03.0), vendor:device (8086:10d3) or class (class:nvme, class:net, class:0xCCSSPP)");
+	CHECK_ERR(parse_list("devices", "class:nvme||class:net"),
+		  DOM0 "devices has an empty entry");
+	CHECK_ERR(parse_list("devices", "00:03.0|0000:00:03.0"),
+		  DOM0 "device \"0000:00:03.0\" is listed twice (as \"00:03.0\")");
+	CHECK_ERR(parse_list("devices", "class:net|class:0x020000"),
+		  DOM0 "device \"class:0x020000\" is listed twice (as \"class:net\")");
+	CHECK_EQ(parse_list("devices", "class:nvme|class:net"), 0);
+	CHECK_EQ(cfg.domains[0].nr_devices, 2);
+}
+
+TEST(config_too_many_devices)
+{
+	char list[17 * 13];
+	int i, n = 0;
+
+	for (i = 0; i < 17; i++)
+		n += sprintf(list + n, "0000:00:%02x.0", i) + 1;
+	CHECK_EQ(parse_prop("devices", list, 16 * 13), 0);
+	CHECK_EQ(cfg.domains[0].nr_devices, 16);
+	CHECK_EQ(cfg.domains[0].devices[15].slot, 15);
+	CHECK_ERR(parse_prop("devices", list, n),
+		  DOM0 "devices lists more than 16 devices");
+}
+
+TEST(config_node_errors)
+{
+	/* a node without the domain compatible */
+	blob_begin();
+	dom_min("dom0");
+	SW(fdt_begin_node(blob, "settings"));
+	SW(fdt_property_string(blob, "memory", "1G"));
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains/settings: not a domain: no compatible = \"slimhv,domain\"");
+
+	/* the wrong compatible */
+	blob_begin();
+	SW(fdt_begin_node(blob, "dom0"));
+	prop_list("compatible", "vendor,thing|slimhv,domainx");
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), DOM0 "not a domain: no compatible = \"slimhv,domain\"");
+
+	/* a compatible list that holds it is fine */
+	blob_begin();
+	SW(fdt_begin_node(blob, "dom0"));
+	prop_list("compatible", "vendor,thing|slimhv,domain");
+	SW(fdt_property_string(blob, "memory", "1G"));
+	SW(fdt_property_string(blob, "kernel", "/k"));
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+
+	/* a child node inside a domain */
+	blob_begin();
+	dom_begin("dom0");
+	SW(fdt_property_string(blob, "memory", "1G"));
+	SW(fdt_property_string(blob, "kernel", "/k"));
+	SW(fdt_begin_node(blob, "disk"));
+	end_node();
+	end_node();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), DOM0 "unexpected node \"disk\" in a domain");
+
+	/* a property in /domains */
+	blob_begin();
+	SW(fdt_property_cell(blob, "count", 1));
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains: unexpected property (the domains' settings go in their nodes)");
+}
+
+TEST(config_domain_names)
+{
+	static const char *const bad[] = {
+		"Dom0", "dom0@1", "dom.0", "dom 0", "dom\x01",
+	};
+	char want[ERR_LEN], name[40];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		blob_begin();
+		dom_min(bad[i]);
+		REQUIRE(blob_finish());
+		snprintf(want, sizeof(want),
+			 "test.dtb: /domains/%s: bad domain name (use 1 to 31 of a-z, 0-9, '_' and '-')",
+			 i == 4 ? "dom?" : bad[i]);
+		CHECK_ERR(parse(), want);
+	}
+	memset(name, 'n', 32);
+	name[32] = '\0';
+	blob_begin();
+	dom_min(name);
+	REQUIRE(blob_finish());
+	snprintf(want, sizeof(want),
+		 "test.dtb: /domains/%s: bad domain name (use 1 to 31 of a-z, 0-9, '_' and '-')",
+		 name);
+	CHECK_ERR(parse(), want);
+	name[31] = '\0';
+	blob_begin();
+	dom_min(name);
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+	CHECK_STR(cfg.domains[0].name, name);
+
+	CHECK(config_name_valid("dom0"));
+	CHECK(config_name_valid("-"));
+	CHECK(!config_name_valid(""));
+	CHECK(!config_name_valid("dóm"));
+}
+
+TEST(config_root_errors)
+{
+	/* no compatible at the root */
+	blob_begin_root();
+	SW(fdt_begin_node(blob, "domains"));
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /: no compatible = \"slimhv,config-v1\" (not a slimhv config?)");
+
+	blob_begin_root();
+	SW(fdt_property_string(blob, "compatible", "slimhv,config-v2"));
+	SW(fdt_begin_node(blob, "domains"));
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /: compatible is not \"slimhv,config-v1\" (not a slimhv config?)");
+
+	/* no /domains; other root nodes are ignored */
+	blob_begin_root();
+	SW(fdt_property_string(blob, "compatible", "slimhv,config-v1"));
+	SW(fdt_begin_node(blob, "domain"));
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains: no such node (the domains go in / { domains { ... }; };)");
+
+	/* an empty /domains */
+	blob_begin();
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains: no domains (add a node with compatible = \"slimhv,domain\")");
+
+	/* two /domains nodes */
+	blob_begin();
+	dom_min("a");
+	end_node();
+	SW(fdt_begin_node(blob, "domains"));
+	dom_min("b");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains: the node appears twice");
+}
+
+TEST(config_domain_count)
+{
+	char name[16];
+	int i;
+
+	blob_begin();
+	for (i = 0; i < CONFIG_MAX_DOMAINS; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		dom_min(name);
+	}
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+	CHECK_EQ(cfg.nr_domains, CONFIG_MAX_DOMAINS);
+	CHECK_STR(cfg.domains[15].name, "d15");
+
+	blob_begin();
+	for (i = 0; i <= CONFIG_MAX_DOMAINS; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		dom_min(name);
+	}
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains/d16: more than 16 domains");
+	CHECK_EQ(cfg.nr_domains, 0);
+}
+
+TEST(config_duplicate_names)
+{
+	/* dtc merges such nodes; a hand-made blob may still hold both */
+	blob_begin();
+	dom_min("dom0");
+	dom_min("net");
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), DOM0 "a second domain named \"dom0\"");
+}
+
+TEST(config_duplicate_devices)
+{
+	blob_begin();
+	dom_with("dom0", "0000:00:03.0|class:nvme", 0, false);
+	dom_with("net", "8086:10d3|0000:00:03.0", 0, false);
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains/net: device \"0000:00:03.0\" is also assigned to /domains/dom0");
+
+	blob_begin();
+	dom_with("dom0", "0000:00:03.0", 0, false);
+	dom_with("net", "00:03.0", 0, false);
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains/net: device \"00:03.0\" is also assigned to /domains/dom0 (as \"0000:00:03.0\")");
+
+	blob_begin();
+	dom_with("dom0", "class:0x020000", 0, false);
+	dom_with("net", "class:net", 0, false);
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains/net: device \"class:net\" is also assigned to /domains/dom0 (as \"class:0x020000\")");
+
+	/* an address and an ID may name one device: only the host knows */
+	blob_begin();
+	dom_with("dom0", "0000:00:03.0", 0, false);
+	dom_with("net", "8086:10d3|class:nvme", 0, false);
+	dom_with("other", "0001:00:03.0|00:03.1", 0, false);
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+	CHECK_EQ(cfg.nr_domains, 3);
+}
+
+TEST(config_boot_order)
+{
+	static const char *const want[] = { "c", "b", "e", "f", "d", "a" };
+	unsigned int i;
+
+	blob_begin();
+	dom_with("a", NULL, 2, true);
+	dom_with("b", NULL, 0, false);
+	dom_with("c", NULL, 0, true);
+	dom_with("d", NULL, 1, false);
+	dom_with("e", NULL, 0, false);
+	dom_with("f", NULL, 1, true);
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+	REQUIRE(cfg.nr_domains == 6);
+	for (i = 0; i < 6; i++)
+		CHECK_STR(cfg.domains[i].name, want[i]);
+}
+
+TEST(config_parse_size)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint64_t bytes;
+	} cases[] = {
+		{ "512M", 0, 512ULL << 20 },
+		{ "2G", 0, 2ULL << 30 },
+		{ "2g", 0, 2ULL << 30 },
+		{ "64K", 0, 64ULL << 10 },
+		{ "1T", 0, 1ULL << 40 },
+		{ "1048576", 0, 1048576 },
+		{ "0", 0, 0 },
+		{ "0K", 0, 0 },
+		{ "18446744073709551615", 0, UINT64_MAX },
+		{ "18446744073709551616", -ERANGE, 0 },
+		{ "16777215T", 0, 16777215ULL << 40 },
+		{ "16777216T", -ERANGE, 0 },
+		{ "17179869184G", -ERANGE, 0 },
+		{ "99999999999999999999999", -ERANGE, 0 },
+		{ "", -EINVAL, 0 },
+		{ "M", -EINVAL, 0 },
+		{ "12Q", -EINVAL, 0 },
+		{ "1.5G", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "+1", -EINVAL, 0 },
+		{ " 1G", -EINVAL, 0 },
+		{ "1G ", -EINVAL, 0 },
+		{ "1GB", -EINVAL, 0 },
+		{ "1MG", -EINVAL, 0 },
+		{ "0x100", -EINVAL, 0 },
+		{ "99999999999999999999999X", -EINVAL, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t bytes = 12345;
+		int ret = parse_size(cases[i].s, &bytes);
+
+		if (ret != cases[i].ret || (!ret && bytes != cases[i].bytes))
+			fprintf(stderr, "    parse_size(\"%s\")\n", cases[i].s);
+		CHECK_EQ(ret, cases[i].ret);
+		if (!ret)
+			CHECK_EQ(bytes, cases[i].bytes);
+		else
+			CHECK_EQ(bytes, 12345);
+	}
+	CHECK_EQ(parse_size(NULL, NULL), -EINVAL);
+
+	CHECK_EQ(check_mem_size(64ULL << 20), 0);
+	CHECK_EQ(check_mem_size((64ULL << 20) - 4096), -ERANGE);
+	CHECK_EQ(check_mem_size(1ULL << 40), 0);
+	CHECK_EQ(check_mem_size((1ULL << 40) + 4096), -ERANGE);
+	CHECK_EQ(check_mem_size((64ULL << 20) + 512), -EINVAL);
+}
+
+TEST(config_dev_match_syntax)
+{
+	static const char *const bad[] = {
+		"", "0000:00:20.0", "00:00.8", "0000:00:03", "00000:00:03.0",
+		"0:00:03.0", "00:03.0 ", "g000:00:03.0", "0000-00:03.0",
+		"0000:00:03:0", "8086:10d", "8086:10d30", "8086-10d3",
+		"8086:", ":10d3", "class:", "class:NVME", "class:disk",
+		"class:0x01080", "class:0x0108022", "class:010802",
+		"class:0X010802", "class:0x01080g", "0x8086:0x10d3",
+		"0000:00:03.0\n", "a very long string that does not fit in text",
+	};
+	unsigned int i;
+	struct dev_match m;
+
+	CHECK_EQ(parse_dev_match("0000:00:03.0", &m), 0);
+	CHECK_EQ(m.kind, DEV_MATCH_BDF);
+	CHECK_EQ(m.domain, 0);
+	CHECK_EQ(m.bus, 0);
+	CHECK_EQ(m.slot, 3);
+	CHECK_EQ(m.fn, 0);
+	CHECK_STR(m.text, "0000:00:03.0");
+
+	CHECK_EQ(parse_dev_match("FFFF:aB:1f.7", &m), 0);
+	CHECK_EQ(m.domain, 0xffff);
+	CHECK_EQ(m.bus, 0xab);
+	CHECK_EQ(m.slot, 0x1f);
+	CHECK_EQ(m.fn, 7);
+
+	CHECK_EQ(parse_dev_match("02:00.1", &m), 0);
+	CHECK_EQ(m.kind, DEV_MATCH_BDF);
+	CHECK_EQ(m.domain, 0);
+	CHECK_EQ(m.bus, 2);
+	CHECK_EQ(m.fn, 1);
+
+	CHECK_EQ(parse_dev_match("8086:10d3", &m), 0);
+	CHECK_EQ(m.kind, DEV_MATCH_ID);
+	CHECK_EQ(m.vendor, 0x8086);
+	CHECK_EQ(m.device, 0x10d3);
+
+	CHECK_EQ(parse_dev_match("class:nvme", &m), 0);
+	CHECK_EQ(m.kind, DEV_MATCH_CLASS);
+	CHECK_EQ(m.class_code, 0x010802);
+	CHECK_EQ(m.class_mask, 0xffffff);
+	CHECK_EQ(parse_dev_match("class:net", &m), 0);
+	CHECK_EQ(m.class_code, 0x020000);
+	CHECK_EQ(m.class_mask, 0xff0000);
+	CHECK_EQ(parse_dev_match("class:0x0c0330", &m), 0);
+	CHECK_EQ(m.class_code, 0x0c0330);
+	CHECK_EQ(m.class_mask, 0xffffff);
+
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&m, 0x5a, sizeof(m));
+		if (parse_dev_match(bad[i], &m) != -EINVAL)
+			fprintf(stderr, "    parse_dev_match(\"%s\")\n", bad[i]);
+		CHECK_EQ(parse_dev_match(bad[i], &m), -EINVAL);
+		CHECK_STR(m.text, "");
+	}
+	CHECK_EQ(parse_dev_match(NULL, &m), -EINVAL);
+}
+
+TEST(config_dev_match_device)
+{
+	struct dev_match a, b;
+
+	REQUIRE(!parse_dev_match("0000:02:00.0", &a));
+	CHECK(dev_match_device(&a, 0, 2, 0, 0, 0x8086, 0x10d3, 0x020000));
+	CHECK(!dev_match_device(&a, 0, 2, 0, 1, 0x8086, 0x10d3, 0x020000));
+	CHECK(!dev_match_device(&a, 1, 2, 0, 0, 0x8086, 0x10d3, 0x020000));
+	REQUIRE(!parse_dev_match("8086:10d3", &a));
+	CHECK(dev_match_device(&a, 3, 4, 5, 6, 0x8086, 0x10d3, 0));
+	CHECK(!dev_match_device(&a, 3, 4, 5, 6, 0x8086, 0x10d4, 0));
+	REQUIRE(!parse_dev_match("class:net", &a));
+	CHECK(dev_match_device(&a, 0, 0, 0, 0, 0, 0, 0x020000));
+	CHECK(dev_match_device(&a, 0, 0, 0, 0, 0, 0, 0x028000));
+	CHECK(!dev_match_device(&a, 0, 0, 0, 0, 0, 0, 0x010802));
+	REQUIRE(!parse_dev_match("class:nvme", &a));
+	CHECK(dev_match_device(&a, 0, 0, 0, 0, 0, 0, 0x010802));
+	CHECK(!dev_match_device(&a, 0, 0, 0, 0, 0, 0, 0x010801));
+
+	REQUIRE(!parse_dev_match("class:nvme", &b));
+	CHECK(dev_match_conflict(&a, &b));
+	REQUIRE(!parse_dev_match("class:net", &b));
+	CHECK(!dev_match_conflict(&a, &b));
+	REQUIRE(!parse_dev_match("0000:00:03.0", &a));
+	REQUIRE(!parse_dev_match("00:03.0", &b));
+	CHECK(dev_match_conflict(&a, &b));
+	REQUIRE(!parse_dev_match("8086:10d3", &b));
+	CHECK(!dev_match_conflict(&a, &b));
+}
+
+TEST(config_restart_names)
+{
+	enum restart_policy p = RESTART_RESTART;
+
+	CHECK_STR(restart_policy_name(RESTART_STAY_DOWN), "stay-down");
+	CHECK_STR(restart_policy_name(RESTART_RESTART), "restart");
+	CHECK_STR(restart_policy_name(RESTART_POWEROFF_HOST), "poweroff-host");
+	CHECK_STR(restart_policy_name((enum restart_policy)7), "unknown");
+	CHECK_EQ(parse_restart_policy("poweroff-host", &p), 0);
+	CHECK_EQ(p, RESTART_POWEROFF_HOST);
+	CHECK_EQ(parse_restart_policy("Restart", &p), -EINVAL);
+	CHECK_EQ(parse_restart_policy(NULL, &p), -EINVAL);
+	CHECK_EQ(p, RESTART_POWEROFF_HOST);
+}
+
+/* A small valid config in @blob; returns its size. */
+static size_t good_blob(void)
+{
+	blob_begin();
+	dom_with("dom0", "8086:10d3|class:nvme", 0, true);
+	dom_min("net");
+	if (!blob_finish())
+		return 0;
+	return fdt_totalsize(blob);
+}
+
+TEST(config_bad_blobs)
+{
+	static uint64_t copy[BLOB_SIZE / 8];
+	char *bytes = (char *)copy;
+	size_t size = good_blob(), n;
+	char want[ERR_LEN];
+
+	REQUIRE(size > 0);
+	CHECK_EQ(config_parse(blob, size, "test.dtb", &cfg, err, sizeof(err)), 0);
+
+	/* every truncation is refused */
+	for (n = 0; n < size; n++) {
+		memcpy(copy, blob, n);
+		if (config_parse(copy, n, "test.dtb", &cfg, err,
+				 sizeof(err)) != -EINVAL || !err[0]) {
+			fprintf(stderr, "    truncated to %zu\n", n);
+			CHECK(0);
+			break;
+		}
+	}
+	memcpy(copy, blob, size);
+	CHECK_ERR(config_parse(copy, 10, "test.dtb", &cfg, err, sizeof(err)),
+		  "test.dtb: not a device tree blob (10 bytes, too short)");
+	snprintf(want, sizeof(want),
+		 "test.dtb: truncated device tree (%zu bytes of %zu)",
+		 size - 1, size);
+	CHECK_ERR(config_parse(copy, size - 1, "test.dtb", &cfg, err,
+			       sizeof(err)), want);
+	CHECK_ERR(config_parse(NULL, 0, "x.dtb", &cfg, err, sizeof(err)),
+		  "x.dtb: not a device tree blob (0 bytes, too short)");
+	CHECK_ERR(config_parse(bytes + 4, size, "test.dtb", &cfg, err,
+			       sizeof(err)),
+		  "test.dtb: the device tree blob is not 8-byte aligned in memory");
+	memset(copy, 0, 64);
+	CHECK_ERR(config_parse(copy, size, "test.dtb", &cfg, err,
+			       sizeof(err)),
+		  "test.dtb: not a device tree blob (bad magic; compile the .dts with dtc)");
+	CHECK_EQ(cfg.nr_domains, 0);
+}
+
+TEST(config_two_roots)
+{
+	blob_begin();
+	dom_min("dom0");
+	SW(fdt_end_node(blob));
+	SW(fdt_end_node(blob));
+	SW(fdt_begin_node(blob, ""));
+	SW(fdt_end_node(blob));
+	SW(fdt_finish(blob));
+	REQUIRE(sw_errors == 0);
+	CHECK_ERR(parse(), "test.dtb: corrupt device tree: data after the root node");
+}
+
+TEST(config_corrupted_blobs)
+{
+	static uint64_t copy[BLOB_SIZE / 8];
+	uint8_t *bytes = (uint8_t *)copy;
+	size_t size = good_blob(), i;
+	uint32_t rng = 12345;
+	int round, ok = 0, bad = 0;
+
+	REQUIRE(size > 0);
+	/* each byte flipped, then random multi-byte damage: never a crash */
+	for (i = 0; i < size; i++) {
+		memcpy(copy, blob, size);
+		bytes[i] ^= 0xff;
+		if (config_parse(copy, size, "f.dtb", &cfg, err, sizeof(err)))
+			bad++;
+		else
+			ok++;
+		CHECK(strlen(err) < sizeof(err));
+		CHECK(!strchr(err, '\n'));
+	}
+	for (round = 0; round < 20000; round++) {
+		int k, hits = 1 + round % 4;
+
+		memcpy(copy, blob, size);
+		for (k = 0; k < hits; k++) {
+			rng = rng * 1103515245 + 12345;
+			i = (rng >> 8) % size;
+			rng = rng * 1103515245 + 12345;
+			bytes[i] = round % 3 ? (uint8_t)(rng >> 16) : 0;
+		}
+		if (config_parse(copy, size, "f.dtb", &cfg, err, sizeof(err))) {
+			bad++;
+			CHECK(!strncmp(err, "f.dtb: ", 7));
+			CHECK(!strchr(err, '\n'));
+		} else {
+			ok++;
+			CHECK(cfg.nr_domains >= 1);
+		}
+	}
+	CHECK(bad > 0);
+	CHECK(ok > 0);
+}
+
+TEST(config_small_error_buffer)
+{
+	char small[8];
+
+	CHECK_EQ(parse_str("memory", "12Q"), -EINVAL);
+	memset(small, 'x', sizeof(small));
+	CHECK_EQ(config_parse(blob, fdt_totalsize(blob), "test.dtb", &cfg,
+			      small, sizeof(small)), -EINVAL);
+	CHECK_STR(small, "test.dt");
+	CHECK_EQ(config_parse(blob, fdt_totalsize(blob), "test.dtb", &cfg,
+			      NULL, 0), -EINVAL);
+	CHECK_EQ(config_parse(blob, fdt_totalsize(blob), NULL, &cfg, err,
+			      sizeof(err)), -EINVAL);
+	CHECK(!strncmp(err, "config: /domains/dom0: ", 23));
+
+	config_printable(small, sizeof(small), "abc\tdefghij", 100);
+	CHECK_STR(small, "abc?...");
+	config_printable(small, sizeof(small), "abcdefg", 100);
+	CHECK_STR(small, "abcdefg");
+	config_printable(small, sizeof(small), "abcdefgh", 3);
+	CHECK_STR(small, "abc");
+}
+
+/* Reads @dir/@name into an 8-byte aligned buffer. */
+static void *read_dtb(const char *dir, const char *name, size_t *size)
+{
+	char path[512];
+	void *buf = NULL;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	n = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
+	if (n > 0 && !fseek(f, 0, SEEK_SET)) {
+		buf = aligned_alloc(8, (n + 7) & ~7L);
+		if (buf && fread(buf, 1, n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		*size = n;
+	}
+	fclose(f);
+	return buf;
+}
+
+TEST(config_examples)
+{
+	const char *dir = getenv("SLIMHV_TEST_DTB_DIR");
+	const struct domain_config *d;
+	size_t size = 0;
+	void *dtb;
+
+	if (!dir || !*dir) {
+		printf("    note: SLIMHV_TEST_DTB_DIR is not set, configs/*.dtb not checked\n");
+		return;
+	}
+	dtb = read_dtb(dir, "appliance.dtb", &size);
+	REQUIRE(dtb);
+	CHECK_EQ(config_parse(dtb, size, "appliance.dtb", &cfg, err,
+			      sizeof(err)), 0);
+	CHECK_STR(err, "");
+	free(dtb);
+	REQUIRE(cfg.nr_domains == 1);
+	d = &cfg.domains[0];
+	CHECK_STR(d->name, "dom0");
+	CHECK(d->privileged);
+	CHECK_EQ(d->cpus, 2);
+	CHECK_EQ(d->mem_bytes, 1ULL << 30);
+	CHECK_STR(d->kernel, "/guest/bzImage");
+	CHECK_STR(d->initrd, "/guest/initramfs.cpio.gz");
+	CHECK_EQ(d->restart, RESTART_POWEROFF_HOST);
+	CHECK_EQ(d->nr_devices, 0);
+
+	dtb = read_dtb(dir, "two-domains.dtb", &size);
+	REQUIRE(dtb);
+	CHECK_EQ(config_parse(dtb, size, "two-domains.dtb", &cfg, err,
+			      sizeof(err)), 0);
+	CHECK_STR(err, "");
+	free(dtb);
+	REQUIRE(cfg.nr_domains == 2);
+	CHECK_STR(cfg.domains[0].name, "dom0");
+	CHECK(cfg.domains[0].privileged);
+	CHECK_STR(cfg.domains[1].name, "net");
+	CHECK_EQ(cfg.domains[1].restart, RESTART_RESTART);
+	CHECK_EQ(cfg.domains[1].boot_order, 1);
+	CHECK_EQ(cfg.domains[1].mem_bytes, 256ULL << 20);
+	CHECK_EQ(cfg.domains[0].nr_devices, 1);
+	CHECK_EQ(cfg.domains[0].devices[0].kind, DEV_MATCH_CLASS);
+	CHECK_EQ(cfg.domains[1].nr_devices, 1);
+}
