@@ -137,6 +137,29 @@ def lab_boot_guest_and_power_off():
 
 
 @test("lab")
+def lab_console_input_and_guest_reboot():
+    """The default appliance: typing reaches the guest's shell through the
+    host console and the UART; a guest reboot boots it again."""
+    with Lab("console-reboot") as lab:
+        boot_markers(lab)
+        lab.expect(r"slimhv-guest: shell ready", GUEST_DEADLINE)
+        lab.expect(r"guest# ", 60, "the guest's shell prompt")
+        lab.send("echo typed-$((6 * 7))\n")
+        lab.expect(r"typed-42", 60, "the shell's answer")
+        lab.send("reboot -f\n")
+        lab.expect(r"slimhv\[dom0\]: dom0: rebooting", 60)
+        lab.expect(r"slimhv\[dom0\]: dom0: starting 2 vCPUs", 60)
+        lab.expect(r"slimhv-guest: shell ready", GUEST_DEADLINE,
+                   "the guest's init after the reboot")
+        lab.expect(r"guest# ", 60)
+        lab.send("poweroff -f\n")
+        lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+
+
+@test("lab")
 def lab_bad_domains_are_refused_host_stays_up():
     """Three broken domains beside a good one: each gets its one-line
     refusal, PID 1 survives, and the good domain still boots."""
