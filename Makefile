@@ -30,12 +30,17 @@ PURE_SRCS := \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \
-	devices/pm.c
+	devices/pm.c \
+	passthrough/vdev.c \
+	passthrough/host.c
 
 # The parts that talk to KVM and the host.
 SYS_SRCS := \
+	passthrough/vfio.c \
+	passthrough/assign.c \
 	vmm/vm.c \
 	vmm/vcpu.c \
+	vmm/probe.c \
 	vmm/run.c \
 	vmm/init.c \
 	vmm/main.c

@@ -35,15 +35,28 @@ struct bus_range {
 
 struct bus {
 	const char *name;
-	pthread_mutex_t lock;	/* serializes all device callbacks */
+	/*
+	 * Serializes device callbacks and changes to the ranges. A VM shares
+	 * one recursive lock between its buses, so a device callback may
+	 * (un)register ranges, on either bus.
+	 */
+	pthread_mutex_t *lock;
+	pthread_mutex_t own_lock;
 	unsigned int nr;
 	struct bus_range ranges[BUS_MAX_RANGES];	/* sorted by base */
 };
 
 void bus_init(struct bus *bus, const char *name);
+/* Use @lock (recursive) instead of the bus's own. */
+void bus_share_lock(struct bus *bus, pthread_mutex_t *lock);
+void bus_lock(struct bus *bus);
+void bus_unlock(struct bus *bus);
 /* Returns -EEXIST when the range overlaps another, -EINVAL or -ENOSPC. */
 int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 		 const struct dev_ops *ops, void *opaque, const char *name);
+/* Remove the range that starts at @base: -ENOENT if there is none. */
+int bus_unregister(struct bus *bus, uint64_t base);
+/* Call with the lock held; the range may go away once it is dropped. */
 const struct bus_range *bus_find(const struct bus *bus, uint64_t addr,
 				 uint32_t len);
 /*

@@ -23,12 +23,14 @@
 #include "vmm/init.h"
 #include "vmm/log.h"
 #include "vmm/run.h"
+#include "vmm/vm.h"
 
 #define RESCUE_SHELL		"/bin/sh"
 #define RESTART_DELAY_S		1
 
 struct domain_proc {
 	const struct domain_config *cfg;
+	struct host_assignment assign;
 	pid_t pid;
 	unsigned int restarts;
 };
@@ -162,6 +164,31 @@ static int load_config(const char *path)
 	return ret;
 }
 
+/*
+ * Resolve and bind a domain's devices in PID 1, so that two domains never
+ * get one device or one IOMMU group. A refusal fails that domain alone.
+ */
+static int prepare_domain(unsigned int i)
+{
+	struct domain_proc *dp = &procs[i];
+	char err[512];
+	int ret;
+
+	ret = host_prepare(dp->cfg, &dp->assign, err, sizeof(err));
+	for (unsigned int j = 0; !ret && j < i; j++) {
+		if (host_assignments_conflict(&procs[j].assign, &dp->assign,
+					      err, sizeof(err)))
+			ret = -EBUSY;
+	}
+	if (ret) {
+		pr_err("%s: %s", dp->cfg->name, err);
+		pr_info("domain %s ended: the domain could not start",
+			dp->cfg->name);
+		dp->assign.nr = 0;
+	}
+	return ret;
+}
+
 static pid_t spawn_domain(struct domain_proc *dp, uint64_t start_ns)
 {
 	pid_t pid = fork();
@@ -177,7 +204,7 @@ static pid_t spawn_domain(struct domain_proc *dp, uint64_t start_ns)
 		log_set_tag(tag);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
-		_exit(run_domain(dp->cfg, start_ns));
+		_exit(run_domain(dp->cfg, &dp->assign, start_ns));
 	}
 	dp->pid = pid;
 	return pid;
@@ -341,6 +368,8 @@ void init_main(uint64_t start_ns)
 			cfg_path, (long)boot.tv_sec, boot.tv_nsec / 1000000);
 		for (unsigned int i = 0; i < config.nr_domains; i++) {
 			procs[i].cfg = &config.domains[i];
+			if (prepare_domain(i))
+				continue;
 			spawn_domain(&procs[i], start_ns);
 		}
 	} else {

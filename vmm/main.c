@@ -24,6 +24,7 @@ static const char usage[] =
 static int cmd_run(int argc, char **argv, uint64_t start_ns)
 {
 	static struct domain_config cfg;
+	static struct host_assignment assign;
 	char err[512];
 	int ret;
 
@@ -37,7 +38,12 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 		return DOMAIN_EXIT_CONFIG;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	return run_domain(&cfg, start_ns);
+	ret = host_prepare(&cfg, &assign, err, sizeof(err));
+	if (ret) {
+		pr_err("%s: %s", cfg.name, err);
+		return DOMAIN_EXIT_CONFIG;
+	}
+	return run_domain(&cfg, &assign, start_ns);
 }
 
 int main(int argc, char **argv)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,41 +83,75 @@ static void console_deliver(struct console *c, struct vm *vm)
 
 	if (!c->npending)
 		return;
-	pthread_mutex_lock(&vm->pio.lock);
+	bus_lock(&vm->pio);
 	n = uart8250_rx(&vm->uart, c->pending, c->npending);
-	pthread_mutex_unlock(&vm->pio.lock);
+	bus_unlock(&vm->pio);
 	memmove(c->pending, c->pending + n, c->npending - n);
 	c->npending -= n;
 }
 
-/* Serve the console until the VM leaves VM_RUNNING. */
+#define EV_VM_STATE	((void *)1)
+#define EV_CONSOLE	((void *)2)
+
+static void epoll_watch(int epfd, int fd, void *tag, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+
+	if (fd >= 0)
+		epoll_ctl(epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev);
+}
+
+/*
+ * Serve the console, and the interrupts of masked MSI-X vectors, until
+ * the VM leaves VM_RUNNING. Unmasked vectors never come here: KVM takes
+ * them by irqfd.
+ */
 static void vm_serve(struct vm *vm, struct console *con)
 {
+	bool watching_console = con->in_fd >= 0, want;
+
+	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, true);
+	epoll_watch(vm->epoll_fd, con->in_fd, EV_CONSOLE, watching_console);
 	while (atomic_load(&vm->state) == VM_RUNNING) {
-		struct pollfd fds[2] = {
-			{ .fd = vm->event_fd, .events = POLLIN },
-			{ .fd = con->npending < sizeof(con->pending) ?
-				con->in_fd : -1, .events = POLLIN },
-		};
+		struct epoll_event evs[16];
 		/* The UART's FIFO was full: try again shortly. */
 		int timeout = con->npending ? 10 : -1;
+		int n = epoll_wait(vm->epoll_fd, evs, ARRAY_SIZE(evs), timeout);
 
-		if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
-			pr_err("poll: %s", strerror(errno));
+		if (n < 0 && errno != EINTR) {
+			pr_err("epoll_wait: %s", strerror(errno));
 			vm_request_state(vm, VM_CRASHED);
 			break;
 		}
-		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+		for (int i = 0; i < n; i++) {
+			void *tag = evs[i].data.ptr;
+
+			if (tag == EV_VM_STATE)
+				continue;
+			if (tag != EV_CONSOLE) {
+				assign_masked_fired(tag);
+				continue;
+			}
 			if (console_read(con)) {
 				pr_info("console: guest ended by the user");
 				vm_request_state(vm, VM_DESTROY);
 			}
 		}
 		console_deliver(con, vm);
+		/* Watch the console only while its input has somewhere to go. */
+		want = con->in_fd >= 0 && con->npending < sizeof(con->pending);
+		if (want != watching_console) {
+			epoll_watch(vm->epoll_fd, STDIN_FILENO, EV_CONSOLE, want);
+			watching_console = want;
+		}
 	}
+	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, false);
+	if (watching_console)
+		epoll_watch(vm->epoll_fd, STDIN_FILENO, EV_CONSOLE, false);
 }
 
-int run_domain(const struct domain_config *cfg, uint64_t start_ns)
+int run_domain(const struct domain_config *cfg,
+	       const struct host_assignment *assign, uint64_t start_ns)
 {
 	static struct vm vm;	/* large: keep it off the stack */
 	struct console con;
@@ -138,9 +172,14 @@ int run_domain(const struct domain_config *cfg, uint64_t start_ns)
 		       cfg->name, strerror(errno));
 		return DOMAIN_EXIT_CONFIG;
 	}
+	if (!cpuid_hide_xsave && kvm_probe_xsetbv(kvm_fd) == 0) {
+		pr_warn("%s: this host's KVM does not trap XSETBV (nested on an emulated CPU?): the guest gets no XSAVE/AVX",
+			cfg->name);
+		cpuid_hide_xsave = true;
+	}
 	console_open(&con);
 	for (;;) {
-		ret = vm_create(&vm, cfg, kvm_fd, STDOUT_FILENO, start_ns,
+		ret = vm_create(&vm, cfg, assign, kvm_fd, STDOUT_FILENO, start_ns,
 				err, sizeof(err));
 		if (ret) {
 			pr_err("%s: %s", cfg->name, err);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "passthrough/host.h"
 #include "vmm/config.h"
 
 /* Exit statuses of a domain's VMM process (and of `slimhv run`). */
@@ -21,6 +22,8 @@ enum domain_exit {
 /* Console escape: Ctrl-A then 'x' ends the guest, as in QEMU. */
 #define CONSOLE_ESCAPE		0x01
 
-int run_domain(const struct domain_config *cfg, uint64_t start_ns);
+/* @assign: the domain's devices, resolved and bound (host_prepare()). */
+int run_domain(const struct domain_config *cfg,
+	       const struct host_assignment *assign, uint64_t start_ns);
 
 #endif /* SLIMHV_VMM_RUN_H */

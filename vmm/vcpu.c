@@ -47,6 +47,34 @@ static uint32_t xsave_size(const struct kvm_cpuid2 *c, uint32_t xfeatures)
 	return size;
 }
 
+bool cpuid_hide_xsave;
+
+#define CPUID_1_ECX_FMA		(1U << 12)
+#define CPUID_1_ECX_XSAVE	(1U << 26)
+#define CPUID_1_ECX_OSXSAVE	(1U << 27)
+#define CPUID_1_ECX_AVX		(1U << 28)
+#define CPUID_1_ECX_F16C	(1U << 29)
+#define CPUID_7_EBX_AVX2	(1U << 5)
+#define CPUID_7_EBX_AVX512F	(1U << 16)
+
+/*
+ * Some hosts run KVM without trapping the guest's XSETBV (a nested KVM
+ * on an emulated CPU: the lab): KVM then restores a stale XCR0 on every
+ * entry and the guest's extended state breaks. Such hosts get a guest CPU
+ * without XSAVE and AVX.
+ */
+static void hide_xsave(struct kvm_cpuid_entry2 *e)
+{
+	if (e->function == 1)
+		e->ecx &= ~(CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE |
+			    CPUID_1_ECX_AVX | CPUID_1_ECX_FMA |
+			    CPUID_1_ECX_F16C);
+	if (e->function == 7 && e->index == 0)
+		e->ebx &= ~(CPUID_7_EBX_AVX2 | CPUID_7_EBX_AVX512F);
+	if (e->function == 0xd)
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+}
+
 static void vcpu_fix_cpuid(struct kvm_cpuid2 *c, unsigned int id,
 				    unsigned int nr)
 {
@@ -79,6 +107,8 @@ static void vcpu_fix_cpuid(struct kvm_cpuid2 *c, unsigned int id,
 			e->edx = id;
 			break;
 		}
+		if (cpuid_hide_xsave)
+			hide_xsave(e);
 	}
 }
 

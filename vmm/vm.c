@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -81,7 +82,7 @@ static void unmap_file(struct mapped_file *f)
 	f->data = NULL;
 }
 
-static int vm_irq_set(void *ctx, uint32_t gsi, int level)
+int vm_irq_set(void *ctx, uint32_t gsi, int level)
 {
 	struct vm *vm = ctx;
 	struct kvm_irq_level irq = { .irq = gsi, .level = level };
@@ -89,39 +90,142 @@ static int vm_irq_set(void *ctx, uint32_t gsi, int level)
 	return kvm_ioctl_ptr(vm->vm_fd, KVM_IRQ_LINE, &irq);
 }
 
+static int vm_commit_routes(struct vm *vm)
+{
+	size_t sz = sizeof(struct kvm_irq_routing) +
+		    vm->nr_routes * sizeof(struct kvm_irq_routing_entry);
+	struct kvm_irq_routing *r = calloc(1, sz);
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->nr = vm->nr_routes;
+	memcpy(r->entries, vm->routes, vm->nr_routes * sizeof(vm->routes[0]));
+	ret = kvm_ioctl_val(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return ret;
+}
+
+static void vm_add_irqchip_route(struct vm *vm, uint32_t gsi, uint32_t chip,
+				 uint32_t pin)
+{
+	struct kvm_irq_routing_entry *e = &vm->routes[vm->nr_routes++];
+
+	memset(e, 0, sizeof(*e));
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_IRQCHIP;
+	e->u.irqchip.irqchip = chip;
+	e->u.irqchip.pin = pin;
+}
+
 /*
  * GSI 0 (the PIT) reaches the I/O APIC on pin 2, as the MADT's interrupt
  * source override says; the other ISA IRQs go to the PIC and the same I/O
- * APIC pin; GSIs 16..23 to the I/O APIC alone.
+ * APIC pin; GSIs 16..23 (PCI INTx) to the I/O APIC alone.
  */
 static int vm_setup_gsi_routing(struct vm *vm)
 {
-	struct {
-		struct kvm_irq_routing hdr;
-		struct kvm_irq_routing_entry e[16 * 2 + IOAPIC_PINS - 16];
-	} r;
-	unsigned int n = 0;
-
-	memset(&r, 0, sizeof(r));
+	vm->nr_routes = 0;
 	for (uint32_t gsi = 0; gsi < IOAPIC_PINS; gsi++) {
-		if (gsi < 16 && gsi != 2) {
-			r.e[n].gsi = gsi;
-			r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-			r.e[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
-							     KVM_IRQCHIP_PIC_SLAVE;
-			r.e[n].u.irqchip.pin = gsi % 8;
-			n++;
-		}
 		if (gsi == 2)
 			continue;
-		r.e[n].gsi = gsi;
-		r.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		r.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		r.e[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
-		n++;
+		if (gsi < 16)
+			vm_add_irqchip_route(vm, gsi, gsi < 8 ?
+					     KVM_IRQCHIP_PIC_MASTER :
+					     KVM_IRQCHIP_PIC_SLAVE, gsi % 8);
+		vm_add_irqchip_route(vm, gsi, KVM_IRQCHIP_IOAPIC,
+				     gsi == 0 ? 2 : gsi);
 	}
-	r.hdr.nr = n;
-	return kvm_ioctl_val(vm->vm_fd, KVM_SET_GSI_ROUTING, &r);
+	vm->next_gsi = VM_FIRST_MSI_GSI;
+	return vm_commit_routes(vm);
+}
+
+int vm_alloc_gsi(struct vm *vm)
+{
+	if (vm->next_gsi >= VM_FIRST_MSI_GSI + (VM_MAX_ROUTES - 64))
+		return -ENOSPC;
+	return vm->next_gsi++;
+}
+
+int vm_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr,
+		     uint32_t data)
+{
+	struct kvm_irq_routing_entry *e = NULL;
+
+	for (unsigned int i = 0; i < vm->nr_routes; i++)
+		if (vm->routes[i].gsi == gsi &&
+		    vm->routes[i].type == KVM_IRQ_ROUTING_MSI)
+			e = &vm->routes[i];
+	if (!e) {
+		if (vm->nr_routes == VM_MAX_ROUTES)
+			return -ENOSPC;
+		e = &vm->routes[vm->nr_routes++];
+		memset(e, 0, sizeof(*e));
+		e->gsi = gsi;
+		e->type = KVM_IRQ_ROUTING_MSI;
+	} else if (e->u.msi.address_lo == (uint32_t)addr &&
+		   e->u.msi.address_hi == addr >> 32 && e->u.msi.data == data) {
+		return 0;
+	}
+	e->u.msi.address_lo = (uint32_t)addr;
+	e->u.msi.address_hi = addr >> 32;
+	e->u.msi.data = data;
+	return vm_commit_routes(vm);
+}
+
+int vm_irqfd(struct vm *vm, int fd, uint32_t gsi, int resample_fd,
+	     bool assign)
+{
+	struct kvm_irqfd irqfd = { .fd = fd, .gsi = gsi };
+
+	if (!assign)
+		irqfd.flags |= KVM_IRQFD_FLAG_DEASSIGN;
+	else if (resample_fd >= 0) {
+		irqfd.flags |= KVM_IRQFD_FLAG_RESAMPLE;
+		irqfd.resamplefd = resample_fd;
+	}
+	return kvm_ioctl_ptr(vm->vm_fd, KVM_IRQFD, &irqfd);
+}
+
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)addr, .address_hi = addr >> 32,
+		.data = data,
+	};
+
+	return kvm_ioctl_ptr(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+}
+
+/* Slots 0 and 1 are guest RAM. */
+int vm_alloc_slot(struct vm *vm)
+{
+	for (int i = 2; i < VM_MAX_SLOTS; i++) {
+		if (!vm->slots_used[i]) {
+			vm->slots_used[i] = 1;
+			return i;
+		}
+	}
+	return -ENOSPC;
+}
+
+int vm_set_slot(struct vm *vm, int slot, uint64_t gpa, uint64_t size,
+		void *hva)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	return kvm_ioctl_ptr(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+void vm_free_slot(struct vm *vm, int slot)
+{
+	if (slot < 2 || slot >= VM_MAX_SLOTS || !vm->slots_used[slot])
+		return;
+	vm_set_slot(vm, slot, 0, 0, NULL);
+	vm->slots_used[slot] = 0;
 }
 
 static int vm_setup_memory(struct vm *vm, char *err, size_t errlen)
@@ -208,6 +312,8 @@ static int vm_setup_devices(struct vm *vm)
 
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
+	bus_share_lock(&vm->pio, &vm->dev_lock);
+	bus_share_lock(&vm->mmio, &vm->dev_lock);
 	uart8250_init(&vm->uart, &uart_irq, uart_tx, vm);
 	pm_init(&vm->pm, &sci, now_ns, pm_event, vm);
 	pci_bus_init(&vm->pci);
@@ -368,9 +474,11 @@ static int vm_get_cpuid(struct vm *vm)
 	return kvm_ioctl_val(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid);
 }
 
-int vm_create(struct vm *vm, const struct domain_config *cfg, int kvm_fd,
+int vm_create(struct vm *vm, const struct domain_config *cfg,
+	      const struct host_assignment *assign, int kvm_fd,
 	      int console_fd, uint64_t start_ns, char *err, size_t errlen)
 {
+	pthread_mutexattr_t attr;
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	struct boot_layout bl;
 	uint64_t ident = KVM_IDENTITY_MAP_GPA;
@@ -383,7 +491,13 @@ int vm_create(struct vm *vm, const struct domain_config *cfg, int kvm_fd,
 	vm->start_ns = start_ns;
 	vm->vm_fd = -1;
 	vm->nr_vcpus = cfg->cpus;
+	vm->epoll_fd = -1;
+	vm->event_fd = -1;
 	atomic_store(&vm->state, VM_RUNNING);
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&vm->dev_lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	if (!vm->nr_vcpus || vm->nr_vcpus > VM_MAX_VCPUS) {
 		errf("%u vCPUs: slimhv runs 1 to %d", vm->nr_vcpus,
 		     VM_MAX_VCPUS);
@@ -391,10 +505,11 @@ int vm_create(struct vm *vm, const struct domain_config *cfg, int kvm_fd,
 	}
 
 	vm->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->event_fd < 0) {
+	vm->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (vm->event_fd < 0 || vm->epoll_fd < 0) {
 		ret = -errno;
-		errf("eventfd: %s", strerror(errno));
-		return ret;
+		errf("eventfd/epoll: %s", strerror(errno));
+		goto err_destroy;
 	}
 	ret = kvm_ioctl_val(kvm_fd, KVM_CREATE_VM, 0);
 	if (ret < 0) {
@@ -432,6 +547,11 @@ int vm_create(struct vm *vm, const struct domain_config *cfg, int kvm_fd,
 		errf("device setup: %s", strerror(-ret));
 		goto err_destroy;
 	}
+	if (assign && assign->nr) {
+		ret = assign_devices(vm, assign, err, errlen);
+		if (ret)
+			goto err_destroy;
+	}
 	ret = vm_load_guest(vm, &bl, err, errlen);
 	if (ret)
 		goto err_destroy;
@@ -453,6 +573,7 @@ void vm_destroy(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
+	assign_release(vm);
 	if (vm->mem.host)
 		munmap(vm->mem.host, vm->mem.size);
 	vm->mem.host = NULL;
@@ -464,6 +585,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->event_fd >= 0)
 		close(vm->event_fd);
 	vm->event_fd = -1;
+	if (vm->epoll_fd >= 0)
+		close(vm->epoll_fd);
+	vm->epoll_fd = -1;
 }
 
 int vm_start(struct vm *vm)

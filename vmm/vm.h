@@ -17,6 +17,7 @@
 #include "devices/pci.h"
 #include "devices/pm.h"
 #include "devices/uart8250.h"
+#include "passthrough/assign.h"
 #include "vmm/config.h"
 #include "vmm/memmap.h"
 
@@ -24,6 +25,10 @@
 #define GSI_UART0		4
 #define GSI_SCI			9
 #define IOAPIC_PINS		24
+#define VM_MAX_ASSIGNED		16
+#define VM_MAX_ROUTES		1024
+#define VM_FIRST_MSI_GSI	IOAPIC_PINS
+#define VM_MAX_SLOTS		256	/* KVM memory slots we use */
 
 enum vm_state {
 	VM_RUNNING,
@@ -62,6 +67,21 @@ struct vm {
 	struct pm_device pm;
 	struct pci_bus pci;
 	struct pci_host_bridge host_bridge;
+	pthread_mutex_t dev_lock;	/* shared by both buses, recursive */
+
+	/* Passthrough */
+	int epoll_fd;			/* the VMM's wake-ups */
+	struct vfio_ctx vfio;
+	bool vfio_open;
+	unsigned int nr_assigned;
+	struct assigned_dev *assigned[VM_MAX_ASSIGNED];
+	uint64_t pci_mmio32_next;	/* BAR placement */
+	uint64_t pci_mmio64_next;
+	uint32_t pci_pio_next;
+	uint8_t slots_used[VM_MAX_SLOTS];
+	unsigned int nr_routes;		/* GSI routing: base + MSI */
+	struct kvm_irq_routing_entry routes[VM_MAX_ROUTES];
+	uint32_t next_gsi;
 
 	struct kvm_cpuid2 *cpuid;	/* what KVM supports, per vCPU patched */
 	unsigned int nr_vcpus;
@@ -74,7 +94,8 @@ uint64_t now_ns(void);
  * Build a VM for @cfg with the guest's kernel, initrd and command line
  * loaded, ready for vm_start(). On error, writes a one-line reason to @err.
  */
-int vm_create(struct vm *vm, const struct domain_config *cfg, int kvm_fd,
+int vm_create(struct vm *vm, const struct domain_config *cfg,
+	      const struct host_assignment *assign, int kvm_fd,
 	      int console_fd, uint64_t start_ns, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
@@ -91,7 +112,24 @@ void vm_request_state(struct vm *vm, enum vm_state state);
 /* Wait for all vCPU threads; returns the state that stopped the VM. */
 enum vm_state vm_join(struct vm *vm);
 
+/* Memory slots for device BARs: -ENOSPC when none is free. */
+int vm_alloc_slot(struct vm *vm);
+int vm_set_slot(struct vm *vm, int slot, uint64_t gpa, uint64_t size,
+		void *hva);
+void vm_free_slot(struct vm *vm, int slot);
+/* MSI routes: allocate a GSI, (re)point it at a message. */
+int vm_alloc_gsi(struct vm *vm);
+int vm_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr,
+		     uint32_t data);
+int vm_irqfd(struct vm *vm, int fd, uint32_t gsi, int resample_fd,
+	     bool assign);
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
+int vm_irq_set(void *ctx, uint32_t gsi, int level);
+
 /* vcpu.c */
+extern bool cpuid_hide_xsave;
+/* probe.c: 1 if KVM traps XSETBV as it must, 0 if not, or -errno. */
+int kvm_probe_xsetbv(int kvm_fd);
 int vcpu_create(struct vm *vm, unsigned int id, uint64_t entry);
 int vcpu_start(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);

@@ -23,7 +23,9 @@ void test_register(struct test_case *tc);
 /* REQUIRE jumps back to the runner, which set this before the case. */
 extern jmp_buf test_abort;
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define TEST(tname)							\
 	static void test_##tname(int *__failures);			\
