@@ -326,18 +326,16 @@ int vfio_dma_map(struct vfio_ctx *ctx, uint64_t iova, void *hva,
 		};
 
 		return kvm_ioctl_val(ctx->container, VFIO_IOMMU_MAP_DMA, &map);
-	} else {
-		struct iommu_ioas_map map = {
-			.size = sizeof(map),
-			.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
-				 IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE,
-			.ioas_id = ctx->ioas,
-			.user_va = (uintptr_t)hva, .length = size, .iova = iova,
-		};
-
-		return kvm_ioctl_val(ctx->iommufd, IOMMU_IOAS_MAP, &map);
 	}
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ctx->ioas,
+		.user_va = (uintptr_t)hva, .length = size, .iova = iova,
+	};
+
+	return kvm_ioctl_val(ctx->iommufd, IOMMU_IOAS_MAP, &map);
 }
 
 static int region_check(struct vfio_device *dev, unsigned int index,
