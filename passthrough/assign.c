@@ -704,8 +704,8 @@ static void release_one(struct assigned_dev *ad)
 			if (ad->vdev.bars[b].mapped_gpa != VDEV_UNMAPPED)
 				bar_unmap(ad, b, ad->vdev.bars[b].mapped_gpa);
 	}
-	if (ad->wakeups)
-		pr_info("%s: %llu interrupts came while masked and woke the VMM",
+	if (ad->vfio.fd > 0)
+		pr_info("%s: released; its interrupts woke the VMM %llu times (only vectors the guest had masked do)",
 			ad->vfio.bdf, (unsigned long long)ad->wakeups);
 	if (ad->vfio.fd > 0) {
 		vfio_device_reset(&ad->vfio);
