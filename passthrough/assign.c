@@ -332,28 +332,35 @@ static void poll_masked(struct assigned_dev *ad, struct masked_vector *mv,
 		mv->polled = on;
 }
 
+/*
+ * Point vector @v where the guest's table entry says. A live vector goes
+ * to KVM by irqfd and never wakes the VMM; a masked one is watched by the
+ * VMM, which records it in the PBA. Should KVM refuse the irqfd, the VMM
+ * watches the vector and relays it: slower, but nothing is lost.
+ */
 static void msix_update_vector(struct assigned_dev *ad, unsigned int v)
 {
 	struct vm *vm = ad->vm;
 	uint64_t addr;
 	uint32_t data;
+	int ret;
 
 	if (v >= ad->nr_msix)
 		return;
 	if (ad->msix_on && vdev_msix_vector(&ad->vdev, v, &addr, &data)) {
 		if (ad->msix_gsi[v] < 0)
 			ad->msix_gsi[v] = vm_alloc_gsi(vm);
-		if (ad->msix_gsi[v] < 0 ||
-		    vm_set_msi_route(vm, ad->msix_gsi[v], addr, data)) {
-			pr_ratelimited(LOG_WARN, "%s: MSI-X vector %u: no route",
-				       ad->vfio.bdf, v);
-			return;
+		ret = ad->msix_gsi[v] < 0 ? ad->msix_gsi[v] :
+		      vm_set_msi_route(vm, ad->msix_gsi[v], addr, data);
+		if (!ret && !ad->msix_irqfd[v]) {
+			ret = vm_irqfd(vm, ad->msix_efd[v], ad->msix_gsi[v], -1,
+				       true);
+			ad->msix_irqfd[v] = !ret;
 		}
-		poll_masked(ad, &ad->msix_masked[v], ad->msix_efd[v], false);
-		if (!ad->msix_irqfd[v] &&
-		    vm_irqfd(vm, ad->msix_efd[v], ad->msix_gsi[v], -1,
-			     true) == 0)
-			ad->msix_irqfd[v] = true;
+		if (ret)
+			pr_ratelimited(LOG_WARN, "%s: MSI-X vector %u: %s: relaying it through the VMM",
+				       ad->vfio.bdf, v, strerror(-ret));
+		poll_masked(ad, &ad->msix_masked[v], ad->msix_efd[v], !!ret);
 		/* A message that came while masked is delivered now. */
 		if (vdev_msix_take_pending(&ad->vdev, v))
 			vm_signal_msi(vm, addr, data);
@@ -475,16 +482,18 @@ static void hook_intx_changed(void *ctx, bool disabled)
 void assign_masked_fired(struct masked_vector *mv)
 {
 	struct assigned_dev *ad = mv->ad;
-	uint64_t count;
+	uint64_t count, addr;
+	uint32_t data;
 
 	if (read(ad->msix_efd[mv->vector], &count, sizeof(count)) !=
 	    sizeof(count))
 		return;
 	ad->wakeups++;
 	bus_lock(&ad->vm->mmio);
-	vdev_msix_set_pending(&ad->vdev, mv->vector);
-	/* Unmasked meanwhile: deliver it now. */
-	msix_update_vector(ad, mv->vector);
+	if (vdev_msix_vector(&ad->vdev, mv->vector, &addr, &data))
+		vm_signal_msi(ad->vm, addr, data);	/* relayed */
+	else
+		vdev_msix_set_pending(&ad->vdev, mv->vector);
 	bus_unlock(&ad->vm->mmio);
 }
 

@@ -13,6 +13,7 @@ pkgs=(
 	device-tree-compiler		# dtc: the domain configuration
 	qemu-system-x86			# the lab machine
 	python3				# the lab test driver
+	e2fsprogs			# debugfs, e2fsck: the lab disk read from outside
 )
 
 missing=()

@@ -24,7 +24,11 @@ class LabError(AssertionError):
 
 
 class Lab:
-    def __init__(self, name, append="", iommu="intel", qemu_args=()):
+    def __init__(self, name, append="", iommu="intel", qemu_args=(),
+                 native=False, disk=None, net_opts=None):
+        """@native boots the guest kernel directly (no slimhv); @disk is
+        the NVMe's backing file; @net_opts is appended to the lab's
+        "-netdev user" (e.g. "bootfile=slimhv-port=N")."""
         os.makedirs(LOGS, exist_ok=True)
         self.name = name
         self.log_path = os.path.join(LOGS, name + ".log")
@@ -34,7 +38,14 @@ class Lab:
         self.cond = threading.Condition()
         self.eof = False
         cmd = [os.path.join(ROOT, "scripts", "lab.sh"), "--iommu", iommu,
-               "--append", append, "--", *qemu_args]
+               "--append", append]
+        if native:
+            cmd.append("--native")
+        if disk:
+            cmd += ["--disk", disk]
+        if net_opts:
+            cmd += ["--net-opts", net_opts]
+        cmd += ["--", *qemu_args]
         self.start = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,

@@ -7,6 +7,8 @@
 Prints one line per test and ends with "N passed, N failed"."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(__file__))
 from lab import (GUEST_DEADLINE, HOST_DEADLINE, IMAGES, Lab,  # noqa: E402
                  check_no_panic)
+from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
 GUEST_KERNEL = os.path.join(IMAGES, "guest", "bzImage")
@@ -221,6 +224,290 @@ def lab_garbage_config_file():
         rc = lab.wait_exit()
         check_no_panic(lab)
         assert rc == 0, f"QEMU exit status {rc}"
+
+
+# --- lab: device passthrough (DESIGN.md section 5) -------------------------
+#
+# The guest's side is initramfs/guest/slimhv-pt-check; the server and the
+# test data are in ptserver.py. Each test gets a fresh disk image and a
+# server on a free port, which the guest learns from the lab's DHCP lease.
+
+BDF = r"[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]"
+LAB_NVME = "1b36:0010"      # QEMU's nvme
+LAB_NIC = "8086:10d3"       # QEMU's e1000e
+DISKS = os.path.join(IMAGES, "disks")
+
+# A line that ends a passthrough test's wait at once, with that line as the
+# reason, rather than at a deadline.
+PT_FAILURES = (
+    r"slimhv(?:\[[\w-]+\])?: error: .*",
+    r"slimhv: domain \S+ ended: (?!the guest powered off).*",
+    r"slimhv-guest: .*FAILED.*",
+    r"Kernel panic.*",
+    r"Attempted to kill init.*",
+)
+
+
+def expect_ok(lab, pattern, timeout, what=None, failures=PT_FAILURES):
+    """lab.expect(@pattern), failing at the first line that matches one of
+    @failures on the way. Returns the match of @pattern alone."""
+    what = what or repr(pattern)
+    # A failure is a whole line: the console arrives in pieces.
+    bad = "|".join(f"(?:{f})" for f in failures)
+    m = lab.expect(f"(?P<want>{pattern})|(?P<bad>{bad})\n", timeout, what)
+    if m.group("bad") is not None:
+        lab._fail(f"{lab.name}: waiting for {what}: {m.group('bad').strip()!r}")
+    return re.compile(pattern, re.M).match(m.group("want"))
+
+
+def fresh_disk(name, size=256 << 20):
+    os.makedirs(DISKS, exist_ok=True)
+    path = os.path.join(DISKS, name + ".img")
+    if os.path.exists(path):
+        os.unlink(path)
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+def e2fs_tool(name):
+    path = shutil.which(name) or next(
+        (p for p in (f"/usr/sbin/{name}", f"/sbin/{name}") if os.access(p, os.X_OK)),
+        None)
+    assert path, f"{name} not found: install e2fsprogs"
+    return path
+
+
+def read_image_file(disk, path):
+    """The file @path in the ext2/3/4 file system on the image @disk."""
+    p = subprocess.run([e2fs_tool("debugfs"), "-R", f"cat {path}", disk],
+                       capture_output=True, timeout=120)
+    err = p.stderr.decode(errors="replace")
+    assert p.returncode == 0 and "not found" not in err and \
+        "Bad magic" not in err, f"debugfs cat {path} on {disk}: {err.strip()}"
+    return p.stdout
+
+
+def check_disk_image(disk, boots):
+    """After QEMU has exited: the file system on @disk is clean, holds
+    /data.bin as the guest wrote it and counts @boots checks."""
+    p = subprocess.run([e2fs_tool("e2fsck"), "-fn", disk],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, \
+        f"e2fsck -fn {disk}: status {p.returncode}\n{p.stdout}{p.stderr}"
+    data = read_image_file(disk, "/data.bin")
+    want = gen_data("slimhv", DATA_LINES)
+    if data != want:
+        first = next((i for i, (a, b) in enumerate(zip(data, want)) if a != b),
+                     min(len(data), len(want)))
+        raise AssertionError(
+            f"{disk}: /data.bin read from outside differs from what the guest "
+            f"wrote: {len(data)} bytes (want {len(want)}), first difference "
+            f"at byte {first}")
+    count = read_image_file(disk, "/boot-count").decode().strip()
+    assert count == str(boots), \
+        f"{disk}: /boot-count is {count!r}, wanted {boots}"
+
+
+# The host kernel's late messages can cut into slimhv's lines on the shared
+# console ("slimhv[dom0]: 00[    1.49] ACPI: ...\n00:00:03.0 [1b36:..."):
+# expect_lines() takes them out before matching the lines that come early.
+KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n")
+
+
+def expect_lines(lab, wanted, timeout, stop, doing):
+    """Wait for every (regex, description) of @wanted after lab.pos, in
+    any order, in the console without the host kernel's lines. Fails at
+    once when @stop (a regex on the raw console) matches first, when QEMU
+    exits, or at the deadline. lab.pos does not move."""
+    start = lab.pos
+    wanted = [(re.compile(rx), what) for rx, what in wanted]
+    stop = re.compile(stop)
+    deadline = time.monotonic() + timeout
+    with lab.cond:
+        while True:
+            text = KERNEL_LINE.sub("", lab.text[start:])
+            missing = [what for rx, what in wanted if not rx.search(text)]
+            if not missing:
+                return
+            why = stop.search(lab.text, start)
+            if why:
+                why = f"{why.group(0).strip()!r} came first"
+            elif lab.eof:
+                why = "QEMU exited"
+            elif time.monotonic() > deadline:
+                why = f"not within {timeout} s"
+            if why:
+                lab._fail(f"{lab.name}: {doing}: no {' and no '.join(missing)}: {why}")
+            lab.cond.wait(1.0)
+
+
+# What ends the wait for slimhv's early lines: an error, a domain's end.
+EARLY_STOP = (r"slimhv(?:\[[\w-]+\])?: error: [^\n]*\n|"
+              r"slimhv: domain \S+ ended: [^\n]*\n")
+
+
+def expect_assigned(lab, dom):
+    """slimhv's line for each of the lab's two devices, in either order,
+    before the guest runs."""
+    expect_lines(
+        lab,
+        [(rf"slimhv\[{dom}\]: {BDF} \[{dev_id}\] assigned as guest "
+          r"00:[0-9a-f]{2}\.0", f"line for {what} [{dev_id}]")
+         for dev_id, what in ((LAB_NVME, "the NVMe"), (LAB_NIC, "the NIC"))],
+        HOST_DEADLINE, r"slimhv-guest: init reached|" + EARLY_STOP,
+        f"slimhv assigning the devices to {dom}")
+
+
+def expect_domain_refused(lab, dom, refusal, what):
+    """@dom refused with the line @refusal, then ended as unable to start."""
+    expect_lines(
+        lab,
+        [(refusal, f"line {what!r}"),
+         (rf"slimhv: domain {dom} ended: the domain could not start",
+          f"line 'slimhv: domain {dom} ended: the domain could not start'")],
+        HOST_DEADLINE,
+        r"slimhv-guest: init reached|"
+        rf"slimhv: domain (?!{dom} )\S+ ended: [^\n]*\n",
+        f"refusing {dom}")
+
+
+def expect_pt_check(lab, boot, mode):
+    """The guest's markers for one run of slimhv-pt-check."""
+    want_sha = sha256(gen_data("slimhv", DATA_LINES))
+    expect_ok(lab, r"slimhv-guest: init reached", GUEST_DEADLINE,
+              f"the guest's init (boot {boot})")
+    expect_ok(lab, r"slimhv-guest: disk found /dev/nvme\d+n1", 60,
+              f"the guest finding the NVMe namespace (boot {boot})")
+    m = expect_ok(lab, r"slimhv-guest: disk sha256=([0-9a-f]{64})", 120,
+                  f"the guest's sha256 of /data.bin (boot {boot})")
+    assert m.group(1) == want_sha, \
+        f"boot {boot}: the guest read /data.bin with sha256 {m.group(1)}, want {want_sha}"
+    expect_ok(lab, rf"slimhv-guest: disk ok \({mode}, .*boot-count={boot}\)",
+              120, f"the disk check (boot {boot})")
+    expect_ok(lab, r"slimhv-guest: net up \S+", 90,
+              f"the guest's DHCP lease (boot {boot})")
+    expect_ok(lab, r"slimhv-guest: net ok", 120,
+              f"the guest's exchange with the server (boot {boot})")
+    expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict")
+
+
+class ServerNotes:
+    """On a failure, add what the test server saw to the message."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb):
+        if typ is not None and issubclass(typ, AssertionError):
+            raise AssertionError(
+                f"{exc}\n--- the test server saw: {self.server.summary()}") from None
+
+
+def check_server(server, boots):
+    errors = server.of("error") + server.of("unknown")
+    assert not errors, f"the test server saw: {errors}"
+    gets, puts = server.of("get"), server.of("put")
+    assert len(gets) == boots and len(puts) == boots, \
+        f"the server got {len(gets)} get and {len(puts)} put requests, wanted {boots} each"
+    for i, put in enumerate(puts):
+        assert put["ok"], f"put {i + 1}: {put['why']}"
+        assert put["data"] == server.expect_put, f"put {i + 1}: wrong bytes"
+
+
+@test("lab")
+def lab_passthrough_disk_and_net():
+    """dom0 owns the NVMe and the NIC: it makes a file system and writes
+    /data.bin, reads it back after a remount, gets a DHCP lease and swaps
+    payloads with the test's server; after QEMU exits, the disk image is
+    read from outside."""
+    disk = fresh_disk("passthrough")
+    with PtServer() as server, \
+            Lab("passthrough", disk=disk, net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-passthrough.dtb") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        expect_assigned(lab, "dom0")
+        expect_pt_check(lab, 1, "full")
+        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+                  "dom0 powering off")
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+        check_server(server, 1)
+    check_disk_image(disk, 1)
+
+
+@test("lab")
+def lab_passthrough_survives_reboots():
+    """The guest reboots twice; each boot (a new VM, the devices reset)
+    finds /data.bin intact, bumps the disk's boot count and reaches the
+    server again."""
+    disk = fresh_disk("passthrough-reboot")
+    with PtServer() as server, \
+            Lab("passthrough-reboot", disk=disk, net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-passthrough-reboot.dtb") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        expect_assigned(lab, "dom0")
+        for boot in (1, 2, 3):
+            expect_pt_check(lab, boot, "full" if boot == 1 else "verify")
+            if boot < 3:
+                expect_ok(lab, rf"slimhv-guest: rebooting \(boot {boot} of 3\)", 30)
+                expect_ok(lab, r"slimhv\[dom0\]: dom0: rebooting", 60,
+                          f"slimhv seeing reboot {boot}")
+                expect_ok(lab, r"slimhv\[dom0\]: dom0: starting 2 vCPUs", 60,
+                          f"slimhv restarting dom0 after reboot {boot}")
+        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+                  "dom0 powering off")
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+        check_server(server, 3)
+    check_disk_image(disk, 3)
+
+
+@test("lab")
+def lab_passthrough_refusals():
+    """A device the machine does not have, then a machine without an IOMMU:
+    the domain is refused with the reason, alone; the device-less domain
+    boots and powers the host off."""
+    with Lab("passthrough-nodevice",
+             append="slimhv.config=/etc/slimhv/e2e-passthrough-refusals.dtb") as lab:
+        boot_markers(lab)
+        expect_domain_refused(
+            lab, "ghost",
+            r"slimhv: error: ghost: device 0000:00:1f\.7: no such PCI device",
+            "slimhv: error: ghost: device 0000:00:1f.7: no such PCI device")
+        lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
+                   "the good domain's init")
+        lab.expect(r"slimhv: domain good ended: the guest powered off", 60)
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+        assert not lab.seen(r"assigned as guest"), "a device was assigned"
+
+    with Lab("passthrough-noiommu", iommu="none",
+             append="slimhv.config=/etc/slimhv/e2e-passthrough-noiommu.dtb") as lab:
+        boot_markers(lab)
+        expect_domain_refused(
+            lab, "pt",
+            rf"slimhv: error: pt: device {BDF}: refused: no IOMMU is enabled\b",
+            "slimhv: error: pt: device ADDR: refused: no IOMMU is enabled ...")
+        lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
+                   "the good domain's init")
+        lab.expect(r"slimhv: domain good ended: the guest powered off", 60)
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+        assert not lab.seen(r"assigned as guest"), "a device was assigned"
 
 
 def main():
