@@ -341,13 +341,17 @@ static void poll_masked(struct assigned_dev *ad, struct masked_vector *mv,
 static void msix_update_vector(struct assigned_dev *ad, unsigned int v)
 {
 	struct vm *vm = ad->vm;
-	uint64_t addr;
-	uint32_t data;
+	uint64_t addr = 0;
+	uint32_t data = 0;
+	bool live;
 	int ret;
 
 	if (v >= ad->nr_msix)
 		return;
-	if (ad->msix_on && vdev_msix_vector(&ad->vdev, v, &addr, &data)) {
+	live = ad->msix_on && vdev_msix_vector(&ad->vdev, v, &addr, &data);
+	pr_debug("%s: MSI-X %u: %s, message 0x%llx/0x%x", ad->vfio.bdf, v,
+		 live ? "live" : "masked", (unsigned long long)addr, data);
+	if (live) {
 		if (ad->msix_gsi[v] < 0)
 			ad->msix_gsi[v] = vm_alloc_gsi(vm);
 		ret = ad->msix_gsi[v] < 0 ? ad->msix_gsi[v] :

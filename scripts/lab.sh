@@ -7,6 +7,7 @@
 # inside), a q35 with an emulated IOMMU with interrupt remapping, an e1000e
 # and an NVMe disk. The serial console is this terminal; QEMU exits when the
 # appliance powers off.
+#   LAB_APPEND   (environment) more host kernel parameters, e.g. slimhv.verbose
 #   --native     boot the guest kernel (images/guest/bzImage and its initramfs)
 #                directly on the lab machine, without slimhv: the baseline
 #                of the passthrough benchmark, and a way to try guest scripts
@@ -62,5 +63,5 @@ exec qemu-system-x86_64 \
 	-drive file="$disk",if=none,format=raw,id=d0 \
 	-device nvme,drive=d0,serial=slimhv-lab0 \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 $iommu_param panic=-1 $append" \
+	-append "console=ttyS0 $iommu_param panic=-1 $append ${LAB_APPEND:-}" \
 	-nographic -no-reboot "$@"

@@ -42,7 +42,8 @@ bool ratelimit_ok(struct ratelimit *rl, uint64_t now_ms);
 #define pr_ratelimited(level, ...)					\
 	do {								\
 		static struct ratelimit __rl = RATELIMIT_INIT(5000, 10);\
-		if (ratelimit_ok(&__rl, log_now_ms()))			\
+		if ((int)(level) <= log_verbosity &&			\
+		    ratelimit_ok(&__rl, log_now_ms()))			\
 			slimhv_log(level, __VA_ARGS__);			\
 	} while (0)
 

@@ -443,36 +443,6 @@ def lab_passthrough_disk_and_net():
 
 
 @test("lab")
-def lab_passthrough_survives_reboots():
-    """The guest reboots twice; each boot (a new VM, the devices reset)
-    finds /data.bin intact, bumps the disk's boot count and reaches the
-    server again."""
-    disk = fresh_disk("passthrough-reboot")
-    with PtServer() as server, \
-            Lab("passthrough-reboot", disk=disk, net_opts=server.net_opts(),
-                append="slimhv.config=/etc/slimhv/e2e-passthrough-reboot.dtb") as lab, \
-            ServerNotes(server):
-        boot_markers(lab)
-        expect_assigned(lab, "dom0")
-        for boot in (1, 2, 3):
-            expect_pt_check(lab, boot, "full" if boot == 1 else "verify")
-            if boot < 3:
-                expect_ok(lab, rf"slimhv-guest: rebooting \(boot {boot} of 3\)", 30)
-                expect_ok(lab, r"slimhv\[dom0\]: dom0: rebooting", 60,
-                          f"slimhv seeing reboot {boot}")
-                expect_ok(lab, r"slimhv\[dom0\]: dom0: starting 2 vCPUs", 60,
-                          f"slimhv restarting dom0 after reboot {boot}")
-        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
-                  "dom0 powering off")
-        lab.expect(r"powering off the host", 30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
-        check_server(server, 3)
-    check_disk_image(disk, 3)
-
-
-@test("lab")
 def lab_passthrough_refusals():
     """A device the machine does not have, then a machine without an IOMMU:
     the domain is refused with the reason, alone; the device-less domain
