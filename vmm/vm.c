@@ -517,17 +517,6 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 		goto err_destroy;
 	}
 	vm->vm_fd = ret;
-	if (cpuid_hide_xsave) {
-		/*
-		 * On an emulated CPU (see kvm_probe_xsetbv()), halt polling
-		 * spins emulated cycles after every guest HLT and delays every
-		 * interrupt to an idle vCPU: turn it off.
-		 */
-		struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL };
-
-		if (kvm_ioctl_ptr(vm->vm_fd, KVM_ENABLE_CAP, &cap))
-			pr_debug("KVM_CAP_HALT_POLL: not supported");
-	}
 	ret = kvm_ioctl_val(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA);
 	if (!ret)
 		ret = kvm_ioctl_ptr(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR,
