@@ -24,52 +24,6 @@
 #define UART_MSR	6
 #define UART_SCR	7
 
-#define IER_RDI		0x01	/* received data available */
-#define IER_THRI	0x02	/* THR empty */
-#define IER_RLSI	0x04	/* receiver line status */
-#define IER_MSI		0x08	/* modem status */
-#define IER_MASK	0x0f	/* bits 7:4 read as zero on a 16550A */
-
-#define IIR_NO_INT	0x01
-#define IIR_MSI		0x00
-#define IIR_THRI	0x02
-#define IIR_RDI		0x04
-#define IIR_RLSI	0x06
-#define IIR_TIMEOUT	0x0c	/* character timeout, FIFO mode only */
-#define IIR_FIFO_BITS	0xc0
-
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR_RX	0x02
-#define FCR_CLEAR_TX	0x04
-#define FCR_KEEP	0xc9	/* trigger level, DMA mode, enable */
-
-#define LCR_DLAB	0x80
-
-#define MCR_DTR		0x01
-#define MCR_RTS		0x02
-#define MCR_OUT1	0x04
-#define MCR_OUT2	0x08
-#define MCR_LOOP	0x10
-#define MCR_MASK	0x1f	/* bits 7:5 read as zero on a 16550A */
-
-#define LSR_DR		0x01
-#define LSR_OE		0x02
-#define LSR_PE		0x04
-#define LSR_FE		0x08
-#define LSR_BI		0x10
-#define LSR_THRE	0x20
-#define LSR_TEMT	0x40
-#define LSR_ERR_BITS	(LSR_OE | LSR_PE | LSR_FE | LSR_BI)
-
-#define MSR_DCTS	0x01
-#define MSR_DDSR	0x02
-#define MSR_TERI	0x04
-#define MSR_DDCD	0x08
-#define MSR_CTS		0x10
-#define MSR_DSR		0x20
-#define MSR_RI		0x40
-#define MSR_DCD		0x80
-
 static bool fifo_enabled(const struct uart8250 *u)
 {
 	return u->fcr & FCR_ENABLE;

@@ -233,11 +233,10 @@ static int vm_setup_memory(struct vm *vm, char *err, size_t errlen)
 	struct kvm_userspace_memory_region region;
 	int ret;
 
+	/* vm_check_config() explained a bad size; this only refuses it. */
 	ret = guest_mem_layout(&vm->mem, vm->cfg->mem_bytes);
 	if (ret) {
-		errf("guest memory of %llu MiB is outside %llu MiB .. %llu GiB",
-		     (unsigned long long)(vm->cfg->mem_bytes >> 20),
-		     GUEST_MEM_MIN >> 20, GUEST_MEM_MAX >> 30);
+		errf("bad guest memory size");
 		return ret;
 	}
 	vm->mem.host = mmap(NULL, vm->mem.size, PROT_READ | PROT_WRITE,
