@@ -30,8 +30,6 @@ tier cli python3 tests/e2e/run.py cli
 # runs everywhere, CI included, and is never skipped.
 tier lab python3 tests/e2e/run.py lab
 
-summary+=("$(printf '%-13s not run: passthrough I/O stalls or hangs now and then in the lab (README, Status); run.py lab-pt-io runs it' lab-pt-io)")
-
 echo
 echo "=== summary"
 for line in "${summary[@]}"; do

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,6 +103,30 @@ static int preflight(void)
 	else
 		pr_info("pre-flight: IOMMU present");
 	return ret;
+}
+
+/*
+ * Let the kernel hand out 2 MiB pages for guest RAM from free memory on
+ * demand ("surplus" huge pages), up to all of the host's RAM: nothing is
+ * set aside at boot, and a domain's pages go back to the host when its
+ * VMM exits. Without hugetlb support, domains use 4 KiB pages.
+ */
+static void allow_hugepages(void)
+{
+	struct sysinfo si;
+	char num[32];
+	int fd, len;
+
+	if (sysinfo(&si) < 0)
+		return;
+	len = snprintf(num, sizeof(num), "%llu\n",
+		       (unsigned long long)si.totalram * si.mem_unit >> 21);
+	fd = open("/proc/sys/vm/nr_overcommit_hugepages", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, num, len) != len)
+		pr_warn("pre-flight: cannot enable 2 MiB pages for guest memory: %s",
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Value of "key=" on the kernel command line, or NULL. */
@@ -362,6 +387,7 @@ void init_main(uint64_t start_ns)
 	if (kernel_param("slimhv.rescue", buf, sizeof(buf))) {
 		rescue_pid = spawn_rescue_shell();
 	} else if (preflight() == 0 && load_config(cfg_path) == 0) {
+		allow_hugepages();
 		clock_gettime(CLOCK_MONOTONIC, &boot);
 		pr_info("ready: %u domain%s from %s, %ld.%03ld s after kernel start",
 			config.nr_domains, config.nr_domains == 1 ? "" : "s",

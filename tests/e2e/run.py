@@ -3,8 +3,6 @@
 
   run.py cli   the slimhv binary's bad-input handling, run on this machine
   run.py lab   the appliance booted in the QEMU lab machine
-  run.py lab-pt-io   passthrough I/O in the lab (not in make check: a known
-               bug makes it fail now and then; see README "Status")
 
 Prints one line per test and ends with "N passed, N failed"."""
 
@@ -23,9 +21,7 @@ from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
 GUEST_KERNEL = os.path.join(IMAGES, "guest", "bzImage")
-# "lab-pt-io" holds the passthrough I/O test, which make check does not run
-# while the known bug in the README's "Status" makes it fail now and then.
-TESTS = {"cli": [], "lab": [], "lab-pt-io": []}
+TESTS = {"cli": [], "lab": []}
 
 
 def test(tier):
@@ -422,7 +418,7 @@ def check_server(server, boots):
         assert put["data"] == server.expect_put, f"put {i + 1}: wrong bytes"
 
 
-@test("lab-pt-io")
+@test("lab")
 def lab_passthrough_disk_and_net():
     """dom0 owns the NVMe and the NIC: it makes a file system and writes
     /data.bin, reads it back after a remount, gets a DHCP lease and swaps
@@ -444,6 +440,36 @@ def lab_passthrough_disk_and_net():
         assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
         check_server(server, 1)
     check_disk_image(disk, 1)
+
+
+@test("lab")
+def lab_passthrough_survives_reboots():
+    """The guest reboots twice; each boot (a new VM, the devices reset)
+    finds /data.bin intact, bumps the disk's boot count and reaches the
+    server again."""
+    disk = fresh_disk("passthrough-reboot")
+    with PtServer() as server, \
+            Lab("passthrough-reboot", disk=disk, net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-passthrough-reboot.dtb") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        expect_assigned(lab, "dom0")
+        for boot in (1, 2, 3):
+            expect_ok(lab, r"slimhv\[dom0\]: dom0: starting 2 vCPUs, 1024 MiB "
+                      r"in 2 MiB pages", 60, f"slimhv starting dom0 (boot {boot})")
+            expect_pt_check(lab, boot, "full" if boot == 1 else "verify")
+            if boot < 3:
+                expect_ok(lab, rf"slimhv-guest: rebooting \(boot {boot} of 3\)", 30)
+                expect_ok(lab, r"slimhv\[dom0\]: dom0: rebooting", 60,
+                          f"slimhv seeing reboot {boot}")
+        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+                  "dom0 powering off")
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+        check_server(server, 3)
+    check_disk_image(disk, 3)
 
 
 @test("lab")
