@@ -439,6 +439,9 @@ static void hook_msi_changed(void *ctx)
 		nr = ARRAY_SIZE(ad->msi_efd);
 	if (nr > ad->vfio.num_irqs[VFIO_PCI_MSI_IRQ_INDEX])
 		nr = ad->vfio.num_irqs[VFIO_PCI_MSI_IRQ_INDEX];
+	pr_debug("%s: MSI: %u vector%s, mask 0x%x, message 0x%llx/0x%x",
+		 ad->vfio.bdf, nr, nr == 1 ? "" : "s", m->mask,
+		 (unsigned long long)m->addr, m->data);
 	/* Route every enabled vector; drop the irqfds of the others. */
 	for (unsigned int v = 0; v < ARRAY_SIZE(ad->msi_efd); v++) {
 		bool live = v < nr && !(m->maskable && (m->mask & (1U << v)));

@@ -84,6 +84,18 @@ list_irqs() {
 	done
 }
 
+# "irq NAME CHIP N" for each interrupt line of the NVMe and the NIC
+# (NAME nvme0q0, eth0-rx-0, ...; CHIP IO-APIC for INTx, PCI-MSI or
+# PCI-MSIX-BDF; N summed over all CPUs).
+list_dev_irqs() {
+	awk 'NR == 1 { ncpu = NF; next }
+	     $NF ~ /^(nvme|eth)/ {
+		s = 0
+		for (i = 2; i <= ncpu + 1; i++) s += $i
+		print "slimhv-guest: irq " $NF " " $(ncpu + 2) " " s
+	     }' /proc/interrupts
+}
+
 # Wait up to $1 seconds for the NVMe namespace; sets $disk (/dev/nvme0n1).
 wait_disk() {
 	_n=$(( $1 * 2 ))

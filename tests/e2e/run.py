@@ -392,6 +392,22 @@ def expect_pt_check(lab, boot, mode):
     expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict")
 
 
+IRQ_LINE = re.compile(r"slimhv-guest: irq (\S+) (\S+) (\d+)\n")
+
+
+def check_irqs(lab, chip):
+    """The guest's interrupt lines for the NVMe and the NIC (printed by
+    slimhv-pt-check) all come from @chip (a regex), and each device got
+    interrupts through them."""
+    lines = IRQ_LINE.findall(lab.text)
+    assert lines, "the guest printed no interrupt lines"
+    wrong = [f"{name} on {c}" for name, c, _ in lines if not re.fullmatch(chip, c)]
+    assert not wrong, f"interrupts not on {chip}: {', '.join(wrong)}"
+    for dev in ("nvme", "eth"):
+        n = sum(int(count) for name, _, count in lines if name.startswith(dev))
+        assert n > 0, f"no interrupts from {dev} on {chip}: {lines}"
+
+
 class ServerNotes:
     """On a failure, add what the test server saw to the message."""
 
@@ -432,6 +448,31 @@ def lab_passthrough_disk_and_net():
         boot_markers(lab)
         expect_assigned(lab, "dom0")
         expect_pt_check(lab, 1, "full")
+        check_irqs(lab, r"PCI-MSIX-[0-9a-f:.]+")
+        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+                  "dom0 powering off")
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+        check_server(server, 1)
+    check_disk_image(disk, 1)
+
+
+@test("lab")
+def lab_passthrough_intx():
+    """As lab_passthrough_disk_and_net with the guest kernel's MSI and
+    MSI-X off (pci=nomsi): both devices interrupt through INTx, which
+    slimhv feeds to KVM by an irqfd with a resample eventfd."""
+    disk = fresh_disk("passthrough-intx")
+    with PtServer() as server, \
+            Lab("passthrough-intx", disk=disk, net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-passthrough-intx.dtb") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        expect_assigned(lab, "dom0")
+        expect_pt_check(lab, 1, "full")
+        check_irqs(lab, r"IO-APIC")
         expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
                   "dom0 powering off")
         lab.expect(r"powering off the host", 30)
