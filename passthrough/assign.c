@@ -689,6 +689,9 @@ int assign_devices(struct vm *vm, const struct host_assignment *a,
 	if (ret)
 		return ret;
 	vm->vfio_open = true;
+	pr_info("%s: VFIO through %s", vm->cfg->name, vm->vfio.legacy ?
+		"the legacy type1 container (/dev/vfio/vfio)" :
+		"iommufd (/dev/iommu) and the device cdevs");
 	vm->pci_mmio32_next = PCI_MMIO32_BASE;
 	vm->pci_mmio64_next = guest_mmio64_base(&vm->mem);
 	vm->pci_pio_next = PCI_PIO_BASE;

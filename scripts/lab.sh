@@ -51,7 +51,7 @@ done
 
 case "$iommu" in
 intel)	iommu_dev=(-device intel-iommu,intremap=on); iommu_param="intel_iommu=on" ;;
-amd)	iommu_dev=(-device amd-iommu,intremap=on); iommu_param="amd_iommu=on" ;;
+amd)	iommu_dev=(-device amd-iommu,intremap=on); iommu_param="" ;;
 none)	iommu_dev=(); iommu_param="" ;;
 *)	echo "lab.sh: --iommu intel|amd|none" >&2; exit 2 ;;
 esac

@@ -379,6 +379,13 @@ void init_main(uint64_t start_ns)
 	pr_info("slimhv starting as PID 1");
 	if (kernel_param("slimhv.verbose", buf, sizeof(buf)))
 		log_verbosity = LOG_DEBUG;
+	if (kernel_param("slimhv.vfio", buf, sizeof(buf))) {
+		if (!strcmp(buf, "container"))
+			vfio_use_container = true;
+		else if (strcmp(buf, "iommufd"))
+			pr_warn("slimhv.vfio=%s: not \"iommufd\" or \"container\"; using iommufd where the kernel has it",
+				buf);
+	}
 
 	cfg_path = kernel_param("slimhv.config", path, sizeof(path));
 	if (!cfg_path)

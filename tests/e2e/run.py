@@ -460,6 +460,35 @@ def lab_passthrough_disk_and_net():
 
 
 @test("lab")
+def lab_passthrough_amd_iommu_legacy_container():
+    """The other IOMMU and the other VFIO API: the lab with an AMD IOMMU
+    (amd-iommu, interrupt remapping on) and slimhv.vfio=container, so that
+    slimhv takes the legacy group/container (type1) path that serves hosts
+    without iommufd. Same guest checks as lab_passthrough_disk_and_net."""
+    disk = fresh_disk("passthrough-amd-container")
+    with PtServer() as server, \
+            Lab("passthrough-amd-container", iommu="amd", disk=disk,
+                net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-passthrough.dtb "
+                       "slimhv.vfio=container") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        expect_assigned(lab, "dom0")
+        expect_ok(lab, r"slimhv\[dom0\]: dom0: VFIO through the legacy type1 "
+                  r"container", 60, "slimhv using the container API")
+        expect_pt_check(lab, 1, "full")
+        check_irqs(lab, r"PCI-MSIX-[0-9a-f:.]+")
+        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+                  "dom0 powering off")
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+        check_server(server, 1)
+    check_disk_image(disk, 1)
+
+
+@test("lab")
 def lab_passthrough_intx():
     """As lab_passthrough_disk_and_net with the guest kernel's MSI and
     MSI-X off (pci=nomsi): both devices interrupt through INTx, which
