@@ -575,8 +575,12 @@ static int place_bars(struct assigned_dev *ad, char *err, size_t errlen)
 			vm->pci_pio_next = io + bi->size;
 			continue;
 		}
-		/* Large 64-bit BARs go above 4 GiB, the rest below. */
-		if (bi->is_64 && bi->size >= 256 * SZ_1M) {
+		/*
+		 * 64-bit prefetchable BARs, and any 64-bit BAR too large for
+		 * the window below 4 GiB to hold comfortably, go above 4 GiB
+		 * (as firmware places them); the rest below.
+		 */
+		if (bi->is_64 && (bi->prefetch || bi->size >= 256 * SZ_1M)) {
 			next = &vm->pci_mmio64_next;
 			limit = guest_mmio64_base(&vm->mem) + PCI_MMIO64_SIZE;
 		} else {

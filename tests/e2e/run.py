@@ -9,6 +9,7 @@ Prints one line per test and ends with "N passed, N failed"."""
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -392,6 +393,42 @@ def expect_pt_check(lab, boot, mode):
     expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict")
 
 
+# An ivshmem-plain device: a 64 MiB 64-bit prefetchable BAR2 backed by a file
+# the test reads afterwards. The guest's check writes SHM_WORDS words
+# 0x5117c000 + i at its start (initramfs/guest/slimhv-pt-check).
+SHM_SIZE = 64 << 20
+SHM_WORDS = 16
+
+
+def shm_device(name):
+    """QEMU arguments for the lab's ivshmem and the path of its backing
+    file (created afresh)."""
+    path = os.path.join(DISKS, name + "-shm.bin")
+    os.makedirs(DISKS, exist_ok=True)
+    if os.path.exists(path):
+        os.unlink(path)
+    return ["-object", f"memory-backend-file,id=shm0,size={SHM_SIZE},"
+            f"mem-path={path},share=on",
+            "-device", "ivshmem-plain,memdev=shm0"], path
+
+
+def expect_shm(lab):
+    """After expect_pt_check(): the guest found the ivshmem BAR above 4 GiB
+    and wrote through it (its line comes before the disk check's)."""
+    assert lab.seen(r"^slimhv-guest: shm ok BAR2 0x[0-9a-f]+ 67108864$"), \
+        "no 'slimhv-guest: shm ok' line: " + \
+        ("; ".join(re.findall(r"slimhv-guest: shm .*", lab.text)) or "nothing")
+
+
+def check_shm(path):
+    """After QEMU has exited: the guest's words are in the backing file."""
+    with open(path, "rb") as f:
+        words = struct.unpack(f"<{SHM_WORDS}I", f.read(4 * SHM_WORDS))
+    want = tuple(0x5117c000 + i for i in range(SHM_WORDS))
+    assert words == want, \
+        f"{path}: the ivshmem memory holds {[hex(w) for w in words]}, want {[hex(w) for w in want]}"
+
+
 IRQ_LINE = re.compile(r"slimhv-guest: irq (\S+) (\S+) (\d+)\n")
 
 
@@ -441,13 +478,16 @@ def lab_passthrough_disk_and_net():
     payloads with the test's server; after QEMU exits, the disk image is
     read from outside."""
     disk = fresh_disk("passthrough")
+    shm_args, shm = shm_device("passthrough")
     with PtServer() as server, \
             Lab("passthrough", disk=disk, net_opts=server.net_opts(),
+                qemu_args=shm_args,
                 append="slimhv.config=/etc/slimhv/e2e-passthrough.dtb") as lab, \
             ServerNotes(server):
         boot_markers(lab)
         expect_assigned(lab, "dom0")
         expect_pt_check(lab, 1, "full")
+        expect_shm(lab)
         check_irqs(lab, r"PCI-MSIX-[0-9a-f:.]+")
         expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
                   "dom0 powering off")
@@ -457,6 +497,7 @@ def lab_passthrough_disk_and_net():
         assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
         check_server(server, 1)
     check_disk_image(disk, 1)
+    check_shm(shm)
 
 
 @test("lab")
@@ -466,9 +507,10 @@ def lab_passthrough_amd_iommu_legacy_container():
     slimhv takes the legacy group/container (type1) path that serves hosts
     without iommufd. Same guest checks as lab_passthrough_disk_and_net."""
     disk = fresh_disk("passthrough-amd-container")
+    shm_args, shm = shm_device("passthrough-amd-container")
     with PtServer() as server, \
             Lab("passthrough-amd-container", iommu="amd", disk=disk,
-                net_opts=server.net_opts(),
+                net_opts=server.net_opts(), qemu_args=shm_args,
                 append="slimhv.config=/etc/slimhv/e2e-passthrough.dtb "
                        "slimhv.vfio=container") as lab, \
             ServerNotes(server):
@@ -477,6 +519,7 @@ def lab_passthrough_amd_iommu_legacy_container():
         expect_ok(lab, r"slimhv\[dom0\]: dom0: VFIO through the legacy type1 "
                   r"container", 60, "slimhv using the container API")
         expect_pt_check(lab, 1, "full")
+        expect_shm(lab)
         check_irqs(lab, r"PCI-MSIX-[0-9a-f:.]+")
         expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
                   "dom0 powering off")
@@ -486,6 +529,7 @@ def lab_passthrough_amd_iommu_legacy_container():
         assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
         check_server(server, 1)
     check_disk_image(disk, 1)
+    check_shm(shm)
 
 
 @test("lab")
