@@ -471,24 +471,30 @@ def check_server(server, boots):
         assert put["data"] == server.expect_put, f"put {i + 1}: wrong bytes"
 
 
-@test("lab")
-def lab_passthrough_disk_and_net():
-    """dom0 owns the NVMe and the NIC: it makes a file system and writes
-    /data.bin, reads it back after a remount, gets a DHCP lease and swaps
-    payloads with the test's server; after QEMU exits, the disk image is
-    read from outside."""
-    disk = fresh_disk("passthrough")
-    shm_args, shm = shm_device("passthrough")
+def passthrough_check(name, dtb, irq_chip, iommu="intel", append="",
+                      shm=True, api=None):
+    """One boot of the appliance whose dom0 (@dtb, from e2e-passthrough*.dts)
+    runs slimhv-pt-check once and powers off: its disk, network and (with
+    @shm) ivshmem checks pass, its devices interrupt through @irq_chip, the
+    host powers off cleanly, and afterwards the disk image and the ivshmem
+    memory hold what the guest wrote. @api: a regex for slimhv's "VFIO
+    through ..." line."""
+    disk = fresh_disk(name)
+    shm_args, shm_path = shm_device(name) if shm else ([], None)
     with PtServer() as server, \
-            Lab("passthrough", disk=disk, net_opts=server.net_opts(),
+            Lab(name, iommu=iommu, disk=disk, net_opts=server.net_opts(),
                 qemu_args=shm_args,
-                append="slimhv.config=/etc/slimhv/e2e-passthrough.dtb") as lab, \
+                append=f"slimhv.config=/etc/slimhv/{dtb}.dtb {append}") as lab, \
             ServerNotes(server):
         boot_markers(lab)
         expect_assigned(lab, "dom0")
+        if api:
+            expect_ok(lab, rf"slimhv\[dom0\]: dom0: VFIO through {api}", 60,
+                      "slimhv's choice of VFIO API")
         expect_pt_check(lab, 1, "full")
-        expect_shm(lab)
-        check_irqs(lab, r"PCI-MSIX-[0-9a-f:.]+")
+        if shm:
+            expect_shm(lab)
+        check_irqs(lab, irq_chip)
         expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
                   "dom0 powering off")
         lab.expect(r"powering off the host", 30)
@@ -497,7 +503,23 @@ def lab_passthrough_disk_and_net():
         assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
         check_server(server, 1)
     check_disk_image(disk, 1)
-    check_shm(shm)
+    if shm:
+        check_shm(shm_path)
+
+
+MSIX = r"PCI-MSIX-[0-9a-f:.]+"
+
+
+@test("lab")
+def lab_passthrough_disk_and_net():
+    """dom0 owns the NVMe, the NIC and an ivshmem device: it makes a file
+    system and writes /data.bin, reads it back after a remount, gets a DHCP
+    lease and swaps payloads with the test's server, and writes through the
+    ivshmem BAR above 4 GiB; after QEMU exits, the disk image and the
+    shared memory are read from outside. The devices use MSI-X; slimhv
+    uses iommufd and the device cdevs."""
+    passthrough_check("passthrough", "e2e-passthrough", MSIX,
+                      api=r"iommufd \(/dev/iommu\)")
 
 
 @test("lab")
@@ -505,55 +527,19 @@ def lab_passthrough_amd_iommu_legacy_container():
     """The other IOMMU and the other VFIO API: the lab with an AMD IOMMU
     (amd-iommu, interrupt remapping on) and slimhv.vfio=container, so that
     slimhv takes the legacy group/container (type1) path that serves hosts
-    without iommufd. Same guest checks as lab_passthrough_disk_and_net."""
-    disk = fresh_disk("passthrough-amd-container")
-    shm_args, shm = shm_device("passthrough-amd-container")
-    with PtServer() as server, \
-            Lab("passthrough-amd-container", iommu="amd", disk=disk,
-                net_opts=server.net_opts(), qemu_args=shm_args,
-                append="slimhv.config=/etc/slimhv/e2e-passthrough.dtb "
-                       "slimhv.vfio=container") as lab, \
-            ServerNotes(server):
-        boot_markers(lab)
-        expect_assigned(lab, "dom0")
-        expect_ok(lab, r"slimhv\[dom0\]: dom0: VFIO through the legacy type1 "
-                  r"container", 60, "slimhv using the container API")
-        expect_pt_check(lab, 1, "full")
-        expect_shm(lab)
-        check_irqs(lab, r"PCI-MSIX-[0-9a-f:.]+")
-        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
-                  "dom0 powering off")
-        lab.expect(r"powering off the host", 30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
-        check_server(server, 1)
-    check_disk_image(disk, 1)
-    check_shm(shm)
+    without iommufd. Same checks as lab_passthrough_disk_and_net."""
+    passthrough_check("passthrough-amd-container", "e2e-passthrough", MSIX,
+                      iommu="amd", append="slimhv.vfio=container",
+                      api="the legacy type1 container")
 
 
 @test("lab")
 def lab_passthrough_intx():
-    """As lab_passthrough_disk_and_net with the guest kernel's MSI and
-    MSI-X off (pci=nomsi): both devices interrupt through INTx, which
-    slimhv feeds to KVM by an irqfd with a resample eventfd."""
-    disk = fresh_disk("passthrough-intx")
-    with PtServer() as server, \
-            Lab("passthrough-intx", disk=disk, net_opts=server.net_opts(),
-                append="slimhv.config=/etc/slimhv/e2e-passthrough-intx.dtb") as lab, \
-            ServerNotes(server):
-        boot_markers(lab)
-        expect_assigned(lab, "dom0")
-        expect_pt_check(lab, 1, "full")
-        check_irqs(lab, r"IO-APIC")
-        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
-                  "dom0 powering off")
-        lab.expect(r"powering off the host", 30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
-        check_server(server, 1)
-    check_disk_image(disk, 1)
+    """As lab_passthrough_disk_and_net (without ivshmem) with the guest
+    kernel's MSI and MSI-X off (pci=nomsi): both devices interrupt through
+    INTx, which slimhv feeds to KVM by an irqfd with a resample eventfd."""
+    passthrough_check("passthrough-intx", "e2e-passthrough-intx", r"IO-APIC",
+                      shm=False)
 
 
 @test("lab")
