@@ -26,6 +26,7 @@ PURE_SRCS := \
 	vmm/bootparams.c \
 	vmm/acpi.c \
 	vmm/config.c \
+	vmm/configfile.c \
 	vmm/cmdline.c \
 	devices/bus.c \
 	devices/uart8250.c \
