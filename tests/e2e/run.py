@@ -3,6 +3,8 @@
 
   run.py cli   the slimhv binary's bad-input handling, run on this machine
   run.py lab   the appliance booted in the QEMU lab machine
+  run.py firmware   the boot media (scripts/mkimage.sh) booted through the
+               lab's firmware: UEFI from the USB image, BIOS from the network
   run.py lab-pt-io   passthrough I/O in the lab (not in make check: a known
                bug makes it fail now and then; see README "Status")
 
@@ -17,15 +19,15 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lab import (GUEST_DEADLINE, HOST_DEADLINE, IMAGES, Lab,  # noqa: E402
-                 check_no_panic)
+from lab import (FIRMWARE_DEADLINE, GUEST_DEADLINE, HOST_DEADLINE,  # noqa: E402
+                 IMAGES, ROOT, Lab, check_no_panic)
 from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
 GUEST_KERNEL = os.path.join(IMAGES, "guest", "bzImage")
 # "lab-pt-io" holds the passthrough I/O test, which make check does not run
 # while the known bug in the README's "Status" makes it fail now and then.
-TESTS = {"cli": [], "lab": [], "lab-pt-io": []}
+TESTS = {"cli": [], "lab": [], "firmware": [], "lab-pt-io": []}
 
 
 def test(tier):
@@ -376,8 +378,9 @@ def expect_domain_refused(lab, dom, refusal, what):
         f"refusing {dom}")
 
 
-def expect_pt_check(lab, boot, mode):
-    """The guest's markers for one run of slimhv-pt-check."""
+def expect_pt_check(lab, boot, mode, net=True):
+    """The guest's markers for one run of slimhv-pt-check (@net: with
+    the network part, else --no-net)."""
     want_sha = sha256(gen_data("slimhv", DATA_LINES))
     expect_ok(lab, r"slimhv-guest: init reached", GUEST_DEADLINE,
               f"the guest's init (boot {boot})")
@@ -389,10 +392,11 @@ def expect_pt_check(lab, boot, mode):
         f"boot {boot}: the guest read /data.bin with sha256 {m.group(1)}, want {want_sha}"
     expect_ok(lab, rf"slimhv-guest: disk ok \({mode}, .*boot-count={boot}\)",
               120, f"the disk check (boot {boot})")
-    expect_ok(lab, r"slimhv-guest: net up \S+", 90,
-              f"the guest's DHCP lease (boot {boot})")
-    expect_ok(lab, r"slimhv-guest: net ok", 120,
-              f"the guest's exchange with the server (boot {boot})")
+    if net:
+        expect_ok(lab, r"slimhv-guest: net up \S+", 90,
+                  f"the guest's DHCP lease (boot {boot})")
+        expect_ok(lab, r"slimhv-guest: net ok", 120,
+                  f"the guest's exchange with the server (boot {boot})")
     expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict")
 
 
@@ -482,6 +486,122 @@ def lab_passthrough_refusals():
         check_no_panic(lab)
         assert rc == 0, f"QEMU exit status {rc}"
         assert not lab.seen(r"assigned as guest"), "a device was assigned"
+
+
+# --- firmware: the boot media, booted as a server boots them ---------------
+#
+# scripts/mkimage.sh builds the media with tests/e2e/e2e-firmware.dts as the
+# default configuration (what `make image DOMAINS=...` does): dom0 owns the
+# NVMe and the NIC and checks the disk. The host kernel's command line is
+# the one inside the media, as on a server.
+
+FW_MEDIA = os.path.join(IMAGES, "e2e", "firmware")
+FW_DOMAINS = os.path.join(ROOT, "tests", "e2e", "e2e-firmware.dts")
+_fw_media_built = False
+
+
+def firmware_media():
+    """The directory with slimhv.efi, slimhv-usb.img, slimhv.ipxe, bzImage
+    and initramfs.img for the firmware tests, built once per run."""
+    global _fw_media_built
+    if not _fw_media_built:
+        p = subprocess.run([os.path.join(ROOT, "scripts", "mkimage.sh"),
+                            "--domains", FW_DOMAINS, FW_MEDIA],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, \
+            f"mkimage.sh --domains {FW_DOMAINS}: status {p.returncode}\n{p.stdout}{p.stderr}"
+        _fw_media_built = True
+    return FW_MEDIA
+
+
+def expect_host_on_firmware_acpi(lab):
+    """The host kernel finds the firmware's ACPI tables, the DMAR among
+    them, and turns on the IOMMU with interrupt remapping; slimhv's
+    pre-flight agrees and lists the devices. Returns the seconds from
+    QEMU's start to the kernel's first line and from there to slimhv's
+    "ready"."""
+    lab.expect(r"Linux version 6\.", FIRMWARE_DEADLINE,
+               "the host kernel, started by the firmware")
+    t_kernel = lab.elapsed()
+    lab.expect(r"Command line: (?:initrd=\S+ )?console=ttyS0,115200n8 intel_iommu=on",
+               HOST_DEADLINE, "the command line from the image")
+    lab.expect(r"ACPI: DMAR 0x", HOST_DEADLINE, "the firmware's DMAR table")
+    lab.expect(r"DMAR-IR: Enabled IRQ remapping", HOST_DEADLINE,
+               "interrupt remapping")
+    lab.expect(r"slimhv: slimhv starting as PID 1", HOST_DEADLINE,
+               "slimhv as PID 1")
+    expect_lines(
+        lab,
+        [(r"slimhv: pre-flight: passthrough possible: IOMMU on, interrupt remapping on",
+          "pre-flight line 'passthrough possible'"),
+         (rf"slimhv: pre-flight: pci {BDF} {LAB_NVME} nvme \(class 0x010802\), IOMMU group \d+ alone",
+          "pre-flight line for the NVMe"),
+         (rf"slimhv: pre-flight: pci {BDF} {LAB_NIC} net \(class 0x020000\), IOMMU group \d+ alone",
+          "pre-flight line for the NIC")],
+        HOST_DEADLINE, r"slimhv: ready: |" + EARLY_STOP, "the pre-flight")
+    lab.expect(r"slimhv: ready: ", HOST_DEADLINE, "slimhv ready")
+    return t_kernel, lab.elapsed() - t_kernel
+
+
+def firmware_passthrough_to_poweroff(lab, disk):
+    """From slimhv ready: dom0 gets both devices, checks the disk and
+    powers the machine off; the disk is then read from outside."""
+    expect_assigned(lab, "dom0")
+    t0 = lab.elapsed()
+    expect_pt_check(lab, 1, "full", net=False)
+    t_guest = lab.elapsed() - t0
+    expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+              "dom0 powering off")
+    lab.expect(r"powering off the host", 30)
+    rc = lab.wait_exit()
+    check_no_panic(lab)
+    assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+    check_disk_image(disk, 1)
+    return t_guest
+
+
+@test("firmware")
+def firmware_uefi_usb_image():
+    """OVMF boots images/.../slimhv-usb.img as a USB stick: the firmware
+    finds EFI/BOOT/BOOTX64.EFI, systemd's stub hands the kernel its
+    initramfs and command line, and the appliance runs as in the direct
+    boot, passthrough included."""
+    media = firmware_media()
+    disk = fresh_disk("firmware-uefi")
+    with Lab("firmware-uefi", uefi=os.path.join(media, "slimhv-usb.img"),
+             disk=disk) as lab:
+        lab.expect(r"BdsDxe: starting Boot\w+ .*USB", FIRMWARE_DEADLINE,
+                   "OVMF starting the USB stick")
+        lab.expect(r"EFI stub: Loaded initrd", FIRMWARE_DEADLINE,
+                   "the kernel's EFI stub taking the initramfs")
+        fw, host = expect_host_on_firmware_acpi(lab)
+        assert lab.seen(r"efi: EFI v2\.\d+ by EDK II"), "the kernel saw no EFI system table"
+        guest = firmware_passthrough_to_poweroff(lab, disk)
+        print(f"    boot: QEMU start to kernel {fw:.1f} s, kernel to slimhv ready "
+              f"{host:.1f} s, guest's disk check {guest:.1f} s")
+
+
+@test("firmware")
+def firmware_bios_pxe_boot():
+    """SeaBIOS boots from the network: the e1000e's iPXE ROM gets
+    slimhv.ipxe from the lab's DHCP and TFTP server, which loads the
+    bzImage and initramfs.img; then the same checks as the UEFI boot, and
+    the NIC iPXE used is passed to the guest."""
+    media = firmware_media()
+    disk = fresh_disk("firmware-pxe")
+    with Lab("firmware-pxe", pxe=media, disk=disk) as lab:
+        lab.expect(r"Filename: slimhv\.ipxe", FIRMWARE_DEADLINE,
+                   "iPXE's DHCP lease with the boot file")
+        lab.expect(r"slimhv\.ipxe : \d+ bytes \[script\]", FIRMWARE_DEADLINE,
+                   "iPXE fetching the script")
+        lab.expect(r"bzImage\.\.\. ok", FIRMWARE_DEADLINE, "iPXE loading bzImage")
+        lab.expect(r"initramfs\.img\.\.\. ok", FIRMWARE_DEADLINE,
+                   "iPXE loading initramfs.img")
+        fw, host = expect_host_on_firmware_acpi(lab)
+        assert not lab.seen(r"efi: EFI v"), "a BIOS boot that found EFI"
+        guest = firmware_passthrough_to_poweroff(lab, disk)
+        print(f"    boot: QEMU start to kernel {fw:.1f} s, kernel to slimhv ready "
+              f"{host:.1f} s, guest's disk check {guest:.1f} s")
 
 
 def main():
