@@ -186,7 +186,7 @@ check: deps
 	@scripts/check.sh
 
 e2e: all
-	@python3 tests/e2e/run.py cli lab firmware
+	@python3 tests/e2e/run.py cli image lab firmware
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -113,8 +113,9 @@ if [ -n "$domains" ]; then
 	*) die "--domains $domains: want a .dts or .dtb file" ;;
 	esac
 	# slimhv's own parser, the one that runs at boot, judges the file.
-	"$slimhv" check "$tmp/appliance.dtb" >"$tmp/check.txt" 2>&1 ||
-		die "$domains is not a valid domain configuration: $(cat "$tmp/check.txt")"
+	if ! "$slimhv" check "$tmp/appliance.dtb" >"$tmp/check.txt" 2>&1; then
+		die "$domains is not a valid domain configuration: $(sed "s|$tmp/appliance.dtb|$domains|g; s|^slimhv: error: ||" "$tmp/check.txt")"
+	fi
 	# Every kernel and initrd it names must be in the image.
 	{ xz -dc "$base" | cpio -it --quiet; cpio -it --quiet <"$guests"; } |
 		sed 's|^|/|' >"$tmp/files.txt"

@@ -3,6 +3,8 @@
 
   run.py cli   the slimhv binary's bad-input handling, run on this machine
   run.py lab   the appliance booted in the QEMU lab machine
+  run.py image  scripts/mkimage.sh (make image) on this machine: what it
+               refuses, what the media hold
   run.py firmware   the boot media (scripts/mkimage.sh) booted through the
                lab's firmware: UEFI from the USB image, BIOS from the network
   run.py lab-pt-io   passthrough I/O in the lab (not in make check: a known
@@ -27,7 +29,8 @@ SLIMHV = os.path.join(IMAGES, "slimhv")
 GUEST_KERNEL = os.path.join(IMAGES, "guest", "bzImage")
 # "lab-pt-io" holds the passthrough I/O test, which make check does not run
 # while the known bug in the README's "Status" makes it fail now and then.
-TESTS = {"cli": [], "lab": [], "firmware": [], "lab-pt-io": []}
+TESTS = {"cli": [], "image": [], "lab": [], "firmware": [],
+         "lab-pt-io": []}
 
 
 def test(tier):
@@ -116,6 +119,128 @@ def cli_missing_initrd():
 def cli_help():
     rc, out = slimhv("run", "--help")
     assert rc == 0 and "--kernel" in out and "--mem" in out, out
+
+
+# --- image: scripts/mkimage.sh, no QEMU ------------------------------------
+
+MKIMAGE = os.path.join(ROOT, "scripts", "mkimage.sh")
+IMAGE_TMP = os.path.join(IMAGES, "obj", "image-tests")
+
+
+def mkimage(*args):
+    p = subprocess.run([MKIMAGE, *args], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout + p.stderr
+
+
+def write_dts(name, kernel="/guest/bzImage", extra=""):
+    os.makedirs(IMAGE_TMP, exist_ok=True)
+    path = os.path.join(IMAGE_TMP, name + ".dts")
+    with open(path, "w") as f:
+        f.write('/dts-v1/;\n/ { compatible = "slimhv,config-v1"; domains {\n'
+                f'  dom0 {{ compatible = "slimhv,domain"; memory = "256M";\n'
+                f'    kernel = "{kernel}"; {extra} }};\n}}; }};\n')
+    return path
+
+
+def efi_section(efi, name):
+    p = subprocess.run(["objcopy", "-O", "binary", f"--only-section=.{name}",
+                        efi, "/dev/stdout"], capture_output=True, timeout=60)
+    assert p.returncode == 0, f"objcopy .{name} of {efi}: {p.stderr.decode()}"
+    return p.stdout
+
+
+def cpio_entries(data):
+    """[(name, contents)] of concatenated uncompressed newc archives."""
+    entries, at = [], 0
+    while at < len(data):
+        if data[at] == 0:     # padding between archives
+            at += 1
+            continue
+        assert data[at:at + 6] == b"070701", f"no cpio header at {at}"
+        field = [int(data[at + 6 + 8 * i:at + 14 + 8 * i], 16) for i in range(13)]
+        size, namesize = field[6], field[11]
+        name = data[at + 110:at + 110 + namesize - 1].decode()
+        at = (at + 110 + namesize + 3) & ~3
+        if name != "TRAILER!!!":
+            entries.append((name, data[at:at + size]))
+        at = (at + size + 3) & ~3
+    return entries
+
+
+@test("image")
+def image_rejects_a_bad_configuration():
+    rc, out = mkimage("--domains", os.path.join(ROOT, "tests", "e2e",
+                                                "e2e-malformed.dts"),
+                      os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took a malformed configuration:\n{out}"
+    assert "e2e-malformed.dts is not a valid domain configuration: " in out \
+        and '/domains/dom0: unknown property "memroy"' in out, out
+    assert not os.path.exists(os.path.join(IMAGE_TMP, "bad", "slimhv.efi"))
+
+
+@test("image")
+def image_rejects_a_kernel_not_in_the_image():
+    dts = write_dts("missing-kernel", kernel="/guest/other-bzImage")
+    rc, out = mkimage("--domains", dts, os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took a configuration naming a missing kernel:\n{out}"
+    assert "names /guest/other-bzImage, which is not in the initramfs" in out, out
+
+
+@test("image")
+def image_domains_payloads_and_cmdline_replace_the_defaults():
+    """--domains, --payloads and --cmdline end up in slimhv.efi's sections
+    (the kernel untouched), and the iPXE script and the USB image agree."""
+    payloads = os.path.join(IMAGE_TMP, "payloads")
+    shutil.rmtree(payloads, ignore_errors=True)
+    os.makedirs(os.path.join(payloads, "alt"))
+    shutil.copy(GUEST_KERNEL, os.path.join(payloads, "alt", "bzImage"))
+    dts = write_dts("alt", kernel="/guest/alt/bzImage",
+                    extra='cmdline = "console=ttyS0";')
+    out_dir = os.path.join(IMAGE_TMP, "alt")
+    cmdline = "console=ttyS1,57600 intel_iommu=on slimhv.verbose"
+    rc, out = mkimage("--domains", dts, "--payloads", payloads,
+                      "--cmdline", cmdline, out_dir)
+    assert rc == 0, out
+    efi = os.path.join(out_dir, "slimhv.efi")
+    assert efi_section(efi, "cmdline") == cmdline.encode() + b"\0"
+    with open(os.path.join(IMAGES, "bzImage"), "rb") as f:
+        assert efi_section(efi, "linux") == f.read(), \
+            "the .linux section is not images/bzImage"
+    initrd = efi_section(efi, "initrd")
+    with open(os.path.join(out_dir, "initramfs.img"), "rb") as f:
+        assert initrd == f.read(), ".initrd is not initramfs.img"
+    # The archives in order: base (xz), payloads, configuration.
+    with open(os.path.join(IMAGES, "initramfs-base.cpio.xz"), "rb") as f:
+        base = f.read()
+    assert initrd.startswith(base), "the initramfs does not begin with the base archive"
+    entries = cpio_entries(initrd[len(base):])
+    names = [name for name, _ in entries]
+    assert "guest/alt/bzImage" in names and "guest/bzImage" not in names, names
+    with open(GUEST_KERNEL, "rb") as f:
+        assert dict(entries)["guest/alt/bzImage"] == f.read()
+    # The configuration comes last, so that it replaces the stock one.
+    assert names[-1] == "etc/slimhv/appliance.dtb", names
+    dtb = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", dts],
+                         capture_output=True, timeout=60).stdout
+    assert entries[-1][1] == dtb, "appliance.dtb is not the --domains file"
+    with open(os.path.join(out_dir, "slimhv.ipxe")) as f:
+        ipxe = f.read()
+    assert ipxe.startswith("#!ipxe\n"), ipxe[:40]
+    assert f"kernel bzImage initrd=initramfs.img {cmdline} " in ipxe, ipxe
+    # The USB image: GPT with one EFI system partition at 1 MiB holding
+    # EFI/BOOT/BOOTX64.EFI, the same bytes as slimhv.efi.
+    usb = os.path.join(out_dir, "slimhv-usb.img")
+    p = subprocess.run(["sgdisk", "-p", usb], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0 and re.search(r"^\s+1\s+2048\s+\d+\s+.*EF00", p.stdout, re.M), \
+        p.stdout + p.stderr
+    p = subprocess.run(["mtype", "-i", usb + "@@1M", "::/EFI/BOOT/BOOTX64.EFI"],
+                       capture_output=True, timeout=60,
+                       env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    with open(efi, "rb") as f:
+        assert p.returncode == 0 and p.stdout == f.read(), \
+            f"BOOTX64.EFI on the USB image is not slimhv.efi: {p.stderr.decode()}"
 
 
 # --- lab: the appliance in the emulated bare-metal machine ----------------
