@@ -73,6 +73,7 @@ help:
 	@echo "                DOMAINS=FILE.dts: the domain configuration to boot (default configs/appliance.dts)"
 	@echo "                PAYLOADS=DIR: its files become /guest/... (default: the guest this tree builds)"
 	@echo "                CMDLINE=\"...\": the host kernel's command line"
+	@echo "                SIGN_KEY=KEY SIGN_CERT=CERT: sign slimhv.efi for Secure Boot (sbsign)"
 	@echo "make run        install what is missing, build, boot the appliance in the QEMU lab"
 	@echo "make check      install what is missing, build, run every test tier that can run here"
 	@echo "make bench      sizes and lab boot times (median of 5 boots)"
@@ -163,10 +164,14 @@ IMAGES := $(IMG)/bzImage $(IMG)/initramfs-base.cpio.xz \
 DOMAINS  ?=
 PAYLOADS ?=
 CMDLINE  ?=
+SIGN_KEY ?=
+SIGN_CERT ?=
 image: $(IMAGES) $(IMG)/slimhv
 	@scripts/mkimage.sh $(if $(DOMAINS),--domains "$(DOMAINS)") \
 		$(if $(PAYLOADS),--payloads "$(PAYLOADS)") \
-		$(if $(CMDLINE),--cmdline "$(CMDLINE)") $(IMG)
+		$(if $(CMDLINE),--cmdline "$(CMDLINE)") \
+		$(if $(SIGN_KEY),--sign-key "$(SIGN_KEY)") \
+		$(if $(SIGN_CERT),--sign-cert "$(SIGN_CERT)") $(IMG)
 
 all: image
 	@ls -l $(IMAGES) $(IMG)/initramfs.img $(IMG)/slimhv | \

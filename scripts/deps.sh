@@ -17,6 +17,7 @@ pkgs=(
 	# The boot media (scripts/mkimage.sh) and the firmware tests:
 	systemd-boot-efi		# the EFI stub of images/slimhv.efi
 	dosfstools mtools gdisk		# the USB image's FAT32 ESP and GPT, no root
+	sbsigntool			# sbsign: slimhv.efi signed for Secure Boot
 	ovmf				# UEFI firmware for the lab
 	ipxe-qemu			# the lab NICs' network-boot ROMs
 )

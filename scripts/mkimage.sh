@@ -1,6 +1,7 @@
 #!/bin/bash
 # Usage: mkimage.sh [--domains FILE.dts|FILE.dtb] [--payloads DIR]
-#                   [--cmdline "PARAMS"] OUTDIR
+#                   [--cmdline "PARAMS"] [--sign-key KEY --sign-cert CERT]
+#                   OUTDIR
 # Assembles the boot media from the host kernel and initramfs archives that
 # `make` built, without root and without loop devices:
 #   OUTDIR/initramfs.img   the host initramfs: the base archive (slimhv,
@@ -23,6 +24,11 @@
 # --payloads  a directory whose files become /guest/... in place of the
 #             guest kernel and initramfs this tree builds
 # --cmdline   the host kernel's command line (default: $DEFAULT_CMDLINE)
+# --sign-key, --sign-cert
+#             sign slimhv.efi for Secure Boot with sbsign (PEM private key
+#             and X.509 certificate); the USB image gets the signed file.
+#             The signature covers the kernel, the initramfs and the
+#             command line alike: they are all inside.
 # Nothing here rebuilds the kernel: a new configuration or new payloads
 # take seconds.
 set -euo pipefail
@@ -40,17 +46,27 @@ die() {
 domains=""
 payloads=""
 cmdline=$DEFAULT_CMDLINE
+sign_key=""
+sign_cert=""
+usage="usage: mkimage.sh [--domains FILE] [--payloads DIR] [--cmdline PARAMS] [--sign-key KEY --sign-cert CERT] OUTDIR"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--domains) domains=${2:?--domains needs a file}; shift 2 ;;
 	--payloads) payloads=${2:?--payloads needs a directory}; shift 2 ;;
 	--cmdline) cmdline=${2?--cmdline needs a value}; shift 2 ;;
-	-*) echo "usage: mkimage.sh [--domains FILE] [--payloads DIR] [--cmdline PARAMS] OUTDIR" >&2
-	    exit 2 ;;
+	--sign-key) sign_key=${2:?--sign-key needs a file}; shift 2 ;;
+	--sign-cert) sign_cert=${2:?--sign-cert needs a file}; shift 2 ;;
+	-*) echo "$usage" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || { echo "usage: mkimage.sh [--domains FILE] [--payloads DIR] [--cmdline PARAMS] OUTDIR" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "$usage" >&2; exit 2; }
+if [ -n "$sign_key$sign_cert" ]; then
+	[ -n "$sign_key" ] && [ -n "$sign_cert" ] || die "--sign-key and --sign-cert go together"
+	[ -f "$sign_key" ] || die "--sign-key $sign_key: no such file"
+	[ -f "$sign_cert" ] || die "--sign-cert $sign_cert: no such file"
+	command -v sbsign >/dev/null || die "sbsign not found: install sbsigntool (scripts/deps.sh)"
+fi
 out=$1
 
 kernel=$images/bzImage
@@ -158,6 +174,12 @@ for s in osrel:"$tmp/osrel" cmdline:"$tmp/cmdline" linux:"$kernel" initrd:"$tmp/
 done
 objcopy "${sections[@]}" "$STUB" "$tmp/slimhv.efi" ||
 	die "objcopy could not build the unified kernel image"
+if [ -n "$sign_key" ]; then
+	sbsign --key "$sign_key" --cert "$sign_cert" --output "$tmp/signed.efi" \
+		"$tmp/slimhv.efi" >"$tmp/sbsign.txt" 2>&1 ||
+		die "sbsign failed: $(cat "$tmp/sbsign.txt")"
+	mv "$tmp/signed.efi" "$tmp/slimhv.efi"
+fi
 
 # --- slimhv-usb.img: GPT, one EFI system partition (FAT32) ----------------
 # The partition has room for the EFI file with a quarter to spare, and at

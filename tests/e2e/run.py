@@ -243,6 +243,36 @@ def image_domains_payloads_and_cmdline_replace_the_defaults():
             f"BOOTX64.EFI on the USB image is not slimhv.efi: {p.stderr.decode()}"
 
 
+@test("image")
+def image_signed_for_secure_boot():
+    """--sign-key/--sign-cert: slimhv.efi carries a signature that sbverify
+    accepts with the certificate, and the USB image holds the signed file."""
+    keys = os.path.join(IMAGE_TMP, "keys")
+    os.makedirs(keys, exist_ok=True)
+    key, cert = os.path.join(keys, "db.key"), os.path.join(keys, "db.crt")
+    p = subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-subj", "/CN=slimhv test db key/", "-days", "1",
+                        "-keyout", key, "-out", cert],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    out_dir = os.path.join(IMAGE_TMP, "signed")
+    rc, out = mkimage("--sign-key", key, "--sign-cert", cert, out_dir)
+    assert rc == 0, out
+    efi = os.path.join(out_dir, "slimhv.efi")
+    p = subprocess.run(["sbverify", "--cert", cert, efi], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0 and "Signature verification OK" in p.stdout + p.stderr, \
+        p.stdout + p.stderr
+    p = subprocess.run(["mtype", "-i", os.path.join(out_dir, "slimhv-usb.img") + "@@1M",
+                        "::/EFI/BOOT/BOOTX64.EFI"], capture_output=True, timeout=60,
+                       env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    with open(efi, "rb") as f:
+        assert p.returncode == 0 and p.stdout == f.read(), \
+            "BOOTX64.EFI on the USB image is not the signed slimhv.efi"
+    rc, out = mkimage("--sign-key", key, out_dir)
+    assert rc != 0 and "--sign-key and --sign-cert go together" in out, out
+
+
 # --- lab: the appliance in the emulated bare-metal machine ----------------
 
 def boot_markers(lab):
