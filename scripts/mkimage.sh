@@ -19,8 +19,9 @@
 #   OUTDIR/bzImage         the host kernel, when OUTDIR is not images/
 # --domains   the domain configuration to boot: it becomes
 #             /etc/slimhv/appliance.dtb, the file slimhv reads by default.
-#             It is checked with `slimhv check`, and every kernel and initrd
-#             it names must be in the initramfs.
+#             The configuration the image boots, this one or the stock one,
+#             is checked with `slimhv check`, and every kernel and initrd it
+#             names must be in the initramfs.
 # --payloads  a directory whose files become /guest/... in place of the
 #             guest kernel and initramfs this tree builds
 # --cmdline   the host kernel's command line (default: $DEFAULT_CMDLINE)
@@ -120,6 +121,8 @@ if [ -n "$payloads" ]; then
 fi
 
 parts=("$base" "$guests")
+# The configuration the image boots: --domains, else the stock one that the
+# base archive holds.
 if [ -n "$domains" ]; then
 	[ -f "$domains" ] || die "--domains $domains: no such file"
 	case "$domains" in
@@ -128,20 +131,28 @@ if [ -n "$domains" ]; then
 	*.dtb) cp "$domains" "$tmp/appliance.dtb" ;;
 	*) die "--domains $domains: want a .dts or .dtb file" ;;
 	esac
-	# slimhv's own parser, the one that runs at boot, judges the file.
-	if ! "$slimhv" check "$tmp/appliance.dtb" >"$tmp/check.txt" 2>&1; then
-		die "$domains is not a valid domain configuration: $(sed "s|$tmp/appliance.dtb|$domains|g; s|^slimhv: error: ||" "$tmp/check.txt")"
-	fi
-	# Every kernel and initrd it names must be in the image.
-	{ xz -dc "$base" | cpio -it --quiet; cpio -it --quiet <"$guests"; } |
-		sed 's|^|/|' >"$tmp/files.txt"
-	awk '$1 == "kernel" || $1 == "initrd" { print $2 }' "$tmp/check.txt" |
-		while read -r path; do
-			grep -qxF "$path" "$tmp/files.txt" ||
-				die "$domains names $path, which is not in the initramfs (the payloads are: $(grep '^/guest/' "$tmp/files.txt" | tr '\n' ' '))"
-		done
+	dtb=$tmp/appliance.dtb
+	what=$domains
+else
+	dtb=$images/dtb/appliance.dtb
+	what="the default configuration (configs/appliance.dts)"
+	[ -f "$dtb" ] || die "$dtb is missing: run make first"
+fi
+# slimhv's own parser, the one that runs at boot, judges the file.
+if ! "$slimhv" check "$dtb" >"$tmp/check.txt" 2>&1; then
+	die "$what is not a valid domain configuration: $(sed "s|$dtb|$what|g; s|^slimhv: error: ||" "$tmp/check.txt")"
+fi
+# Every kernel and initrd it names must be in the image.
+{ xz -dc "$base" | cpio -it --quiet; cpio -it --quiet <"$guests"; } |
+	sed 's|^|/|' >"$tmp/files.txt"
+awk '$1 == "kernel" || $1 == "initrd" { print $2 }' "$tmp/check.txt" |
+	while read -r path; do
+		grep -qxF "$path" "$tmp/files.txt" ||
+			die "$what names $path, which is not in the initramfs (the payloads are: $(grep '^/guest/' "$tmp/files.txt" | tr '\n' ' '))"
+	done
+if [ -n "$domains" ]; then
 	printf 'dir /etc 0755 0 0\ndir /etc/slimhv 0755 0 0\nfile /etc/slimhv/appliance.dtb %s 0644 0 0\n' \
-		"$tmp/appliance.dtb" >"$tmp/domains.list"
+		"$dtb" >"$tmp/domains.list"
 	"$gen" "$tmp/domains.list" >"$tmp/domains.cpio"
 	parts+=("$tmp/domains.cpio")
 fi
