@@ -18,6 +18,7 @@ pkgs=(
 	systemd-boot-efi		# the EFI stub of images/slimhv.efi
 	dosfstools mtools gdisk		# the USB image's FAT32 ESP and GPT, no root
 	sbsigntool			# sbsign: slimhv.efi signed for Secure Boot
+	openssl				# the signing test's throwaway key
 	ovmf				# UEFI firmware for the lab
 	ipxe-qemu			# the lab NICs' network-boot ROMs
 )
