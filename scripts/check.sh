@@ -26,9 +26,13 @@ tier unit env SLIMHV_TEST_DTB_DIR="$root/images/dtb" \
 tier config-check tests/unit/check-config.sh
 tier checkpatch scripts/checkpatch.sh
 tier cli python3 tests/e2e/run.py cli
+tier image python3 tests/e2e/run.py image
 # The lab needs no /dev/kvm on this machine (QEMU's TCG emulates SVM): it
 # runs everywhere, CI included, and is never skipped.
 tier lab python3 tests/e2e/run.py lab
+# The boot media through the lab's firmware: OVMF (UEFI) and SeaBIOS with
+# iPXE (network boot), as on a server.
+tier firmware python3 tests/e2e/run.py firmware
 
 echo
 echo "=== summary"

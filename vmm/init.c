@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "passthrough/host.h"
 #include "vmm/config.h"
+#include "vmm/configfile.h"
 #include "vmm/init.h"
 #include "vmm/log.h"
 #include "vmm/run.h"
@@ -86,6 +88,34 @@ static bool dir_has_entries(const char *path)
 }
 
 /*
+ * What passthrough can use on this machine: the machine-wide verdict, then
+ * every PCI device but the bridges, with its IOMMU group, so that a domain's
+ * "devices" can be chosen from the console.
+ */
+static void preflight_passthrough(void)
+{
+	static struct host_pci_dev devs[HOST_MAX_PCI];
+	char why[400], line[512];
+	int n;
+
+	if (host_iommu_preflight(why, sizeof(why)) == 0)
+		pr_info("pre-flight: passthrough possible: IOMMU on, interrupt remapping on");
+	else
+		pr_warn("pre-flight: passthrough refused on this machine: %s", why);
+	n = host_pci_scan(devs, HOST_MAX_PCI);
+	if (n < 0) {
+		pr_warn("pre-flight: cannot list PCI devices: %s", strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if ((devs[i].class_code >> 16) == 0x06)	/* bridges */
+			continue;
+		host_pci_describe(devs, n, i, line, sizeof(line));
+		pr_info("pre-flight: pci %s", line);
+	}
+}
+
+/*
  * Pre-flight: what the host must have. A missing /dev/kvm is fatal for
  * every domain; a missing IOMMU only for domains that are given devices
  * (refused when they are assigned).
@@ -102,6 +132,7 @@ static int preflight(void)
 		pr_warn("pre-flight: no IOMMU found: boot with intel_iommu=on (or enable VT-d/AMD-Vi in the firmware); device passthrough is refused without it");
 	else
 		pr_info("pre-flight: IOMMU present");
+	preflight_passthrough();
 	return ret;
 }
 
@@ -159,31 +190,9 @@ static const char *kernel_param(const char *key, char *buf, size_t len)
 static int load_config(const char *path)
 {
 	char err[512];
-	void *blob;
-	struct stat st;
-	ssize_t n;
-	int fd, ret;
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_err("config %s: %s", path, strerror(errno));
-		return -ENOENT;
-	}
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1 << 20)) {
-		pr_err("config %s: not a device-tree blob of sane size", path);
-		close(fd);
-		return -EINVAL;
-	}
-	blob = malloc(st.st_size);
-	n = blob ? read(fd, blob, st.st_size) : -1;
-	close(fd);
-	if (n != st.st_size) {
-		pr_err("config %s: cannot read it", path);
-		free(blob);
-		return -EIO;
-	}
-	ret = config_parse(blob, st.st_size, path, &config, err, sizeof(err));
-	free(blob);
+	ret = config_load_file(path, &config, err, sizeof(err));
 	if (ret)
 		pr_err("%s", err);
 	return ret;

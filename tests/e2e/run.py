@@ -3,6 +3,10 @@
 
   run.py cli   the slimhv binary's bad-input handling, run on this machine
   run.py lab   the appliance booted in the QEMU lab machine
+  run.py image  scripts/mkimage.sh (make image) on this machine: what it
+               refuses, what the media hold
+  run.py firmware   the boot media (scripts/mkimage.sh) booted through the
+               lab's firmware: UEFI from the USB image, BIOS from the network
 
 Prints one line per test and ends with "N passed, N failed"."""
 
@@ -16,13 +20,13 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lab import (GUEST_DEADLINE, HOST_DEADLINE, IMAGES, Lab,  # noqa: E402
-                 check_no_panic)
+from lab import (FIRMWARE_DEADLINE, GUEST_DEADLINE, HOST_DEADLINE,  # noqa: E402
+                 IMAGES, ROOT, Lab, check_no_panic)
 from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
 GUEST_KERNEL = os.path.join(IMAGES, "guest", "bzImage")
-TESTS = {"cli": [], "lab": []}
+TESTS = {"cli": [], "image": [], "lab": [], "firmware": []}
 
 
 def test(tier):
@@ -111,6 +115,168 @@ def cli_missing_initrd():
 def cli_help():
     rc, out = slimhv("run", "--help")
     assert rc == 0 and "--kernel" in out and "--mem" in out, out
+
+
+# --- image: scripts/mkimage.sh, no QEMU ------------------------------------
+
+MKIMAGE = os.path.join(ROOT, "scripts", "mkimage.sh")
+IMAGE_TMP = os.path.join(IMAGES, "obj", "image-tests")
+
+
+def mkimage(*args):
+    p = subprocess.run([MKIMAGE, *args], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout + p.stderr
+
+
+def write_dts(name, kernel="/guest/bzImage", extra=""):
+    os.makedirs(IMAGE_TMP, exist_ok=True)
+    path = os.path.join(IMAGE_TMP, name + ".dts")
+    with open(path, "w") as f:
+        f.write('/dts-v1/;\n/ { compatible = "slimhv,config-v1"; domains {\n'
+                f'  dom0 {{ compatible = "slimhv,domain"; memory = "256M";\n'
+                f'    kernel = "{kernel}"; {extra} }};\n}}; }};\n')
+    return path
+
+
+def efi_section(efi, name):
+    p = subprocess.run(["objcopy", "-O", "binary", f"--only-section=.{name}",
+                        efi, "/dev/stdout"], capture_output=True, timeout=60)
+    assert p.returncode == 0, f"objcopy .{name} of {efi}: {p.stderr.decode()}"
+    return p.stdout
+
+
+def cpio_entries(data):
+    """[(name, contents)] of concatenated uncompressed newc archives."""
+    entries, at = [], 0
+    while at < len(data):
+        if data[at] == 0:     # padding between archives
+            at += 1
+            continue
+        assert data[at:at + 6] == b"070701", f"no cpio header at {at}"
+        field = [int(data[at + 6 + 8 * i:at + 14 + 8 * i], 16) for i in range(13)]
+        size, namesize = field[6], field[11]
+        name = data[at + 110:at + 110 + namesize - 1].decode()
+        at = (at + 110 + namesize + 3) & ~3
+        if name != "TRAILER!!!":
+            entries.append((name, data[at:at + size]))
+        at = (at + size + 3) & ~3
+    return entries
+
+
+@test("image")
+def image_rejects_a_bad_configuration():
+    rc, out = mkimage("--domains", os.path.join(ROOT, "tests", "e2e",
+                                                "e2e-malformed.dts"),
+                      os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took a malformed configuration:\n{out}"
+    assert "e2e-malformed.dts is not a valid domain configuration: " in out \
+        and '/domains/dom0: unknown property "memroy"' in out, out
+    assert not os.path.exists(os.path.join(IMAGE_TMP, "bad", "slimhv.efi"))
+
+
+@test("image")
+def image_rejects_a_kernel_not_in_the_image():
+    dts = write_dts("missing-kernel", kernel="/guest/other-bzImage")
+    rc, out = mkimage("--domains", dts, os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took a configuration naming a missing kernel:\n{out}"
+    assert "names /guest/other-bzImage, which is not in the initramfs" in out, out
+
+
+@test("image")
+def image_rejects_payloads_the_default_configuration_cannot_boot():
+    payloads = os.path.join(IMAGE_TMP, "payloads-empty")
+    os.makedirs(payloads, exist_ok=True)
+    rc, out = mkimage("--payloads", payloads, os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took payloads without the default's kernel:\n{out}"
+    assert "the default configuration (configs/appliance.dts) names /guest/bzImage, " \
+        "which is not in the initramfs" in out, out
+
+
+@test("image")
+def image_domains_payloads_and_cmdline_replace_the_defaults():
+    """--domains, --payloads and --cmdline end up in slimhv.efi's sections
+    (the kernel untouched), and the iPXE script and the USB image agree."""
+    payloads = os.path.join(IMAGE_TMP, "payloads")
+    shutil.rmtree(payloads, ignore_errors=True)
+    os.makedirs(os.path.join(payloads, "alt"))
+    shutil.copy(GUEST_KERNEL, os.path.join(payloads, "alt", "bzImage"))
+    dts = write_dts("alt", kernel="/guest/alt/bzImage",
+                    extra='cmdline = "console=ttyS0";')
+    out_dir = os.path.join(IMAGE_TMP, "alt")
+    cmdline = "console=ttyS1,57600 intel_iommu=on slimhv.verbose"
+    rc, out = mkimage("--domains", dts, "--payloads", payloads,
+                      "--cmdline", cmdline, out_dir)
+    assert rc == 0, out
+    efi = os.path.join(out_dir, "slimhv.efi")
+    assert efi_section(efi, "cmdline") == cmdline.encode() + b"\0"
+    with open(os.path.join(IMAGES, "bzImage"), "rb") as f:
+        assert efi_section(efi, "linux") == f.read(), \
+            "the .linux section is not images/bzImage"
+    initrd = efi_section(efi, "initrd")
+    with open(os.path.join(out_dir, "initramfs.img"), "rb") as f:
+        assert initrd == f.read(), ".initrd is not initramfs.img"
+    # The archives in order: base (xz), payloads, configuration.
+    with open(os.path.join(IMAGES, "initramfs-base.cpio.xz"), "rb") as f:
+        base = f.read()
+    assert initrd.startswith(base), "the initramfs does not begin with the base archive"
+    entries = cpio_entries(initrd[len(base):])
+    names = [name for name, _ in entries]
+    assert "guest/alt/bzImage" in names and "guest/bzImage" not in names, names
+    with open(GUEST_KERNEL, "rb") as f:
+        assert dict(entries)["guest/alt/bzImage"] == f.read()
+    # The configuration comes last, so that it replaces the stock one.
+    assert names[-1] == "etc/slimhv/appliance.dtb", names
+    dtb = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", dts],
+                         capture_output=True, timeout=60).stdout
+    assert entries[-1][1] == dtb, "appliance.dtb is not the --domains file"
+    with open(os.path.join(out_dir, "slimhv.ipxe")) as f:
+        ipxe = f.read()
+    assert ipxe.startswith("#!ipxe\n"), ipxe[:40]
+    assert f"kernel bzImage initrd=initramfs.img {cmdline} " in ipxe, ipxe
+    # The USB image: GPT with one EFI system partition at 1 MiB holding
+    # EFI/BOOT/BOOTX64.EFI, the same bytes as slimhv.efi.
+    usb = os.path.join(out_dir, "slimhv-usb.img")
+    p = subprocess.run(["sgdisk", "-p", usb], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0 and re.search(r"^\s+1\s+2048\s+\d+\s+.*EF00", p.stdout, re.M), \
+        p.stdout + p.stderr
+    p = subprocess.run(["mtype", "-i", usb + "@@1M", "::/EFI/BOOT/BOOTX64.EFI"],
+                       capture_output=True, timeout=60,
+                       env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    with open(efi, "rb") as f:
+        assert p.returncode == 0 and p.stdout == f.read(), \
+            f"BOOTX64.EFI on the USB image is not slimhv.efi: {p.stderr.decode()}"
+
+
+@test("image")
+def image_signed_for_secure_boot():
+    """--sign-key/--sign-cert: slimhv.efi carries a signature that sbverify
+    accepts with the certificate, and the USB image holds the signed file."""
+    keys = os.path.join(IMAGE_TMP, "keys")
+    os.makedirs(keys, exist_ok=True)
+    key, cert = os.path.join(keys, "db.key"), os.path.join(keys, "db.crt")
+    p = subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-subj", "/CN=slimhv test db key/", "-days", "1",
+                        "-keyout", key, "-out", cert],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    out_dir = os.path.join(IMAGE_TMP, "signed")
+    rc, out = mkimage("--sign-key", key, "--sign-cert", cert, out_dir)
+    assert rc == 0, out
+    efi = os.path.join(out_dir, "slimhv.efi")
+    p = subprocess.run(["sbverify", "--cert", cert, efi], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0 and "Signature verification OK" in p.stdout + p.stderr, \
+        p.stdout + p.stderr
+    p = subprocess.run(["mtype", "-i", os.path.join(out_dir, "slimhv-usb.img") + "@@1M",
+                        "::/EFI/BOOT/BOOTX64.EFI"], capture_output=True, timeout=60,
+                       env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    with open(efi, "rb") as f:
+        assert p.returncode == 0 and p.stdout == f.read(), \
+            "BOOTX64.EFI on the USB image is not the signed slimhv.efi"
+    rc, out = mkimage("--sign-key", key, out_dir)
+    assert rc != 0 and "--sign-key and --sign-cert go together" in out, out
 
 
 # --- lab: the appliance in the emulated bare-metal machine ----------------
@@ -373,8 +539,9 @@ def expect_domain_refused(lab, dom, refusal, what):
         f"refusing {dom}")
 
 
-def expect_pt_check(lab, boot, mode):
-    """The guest's markers for one run of slimhv-pt-check."""
+def expect_pt_check(lab, boot, mode, net=True):
+    """The guest's markers for one run of slimhv-pt-check (@net: with
+    the network part, else --no-net)."""
     want_sha = sha256(gen_data("slimhv", DATA_LINES))
     expect_ok(lab, r"slimhv-guest: init reached", GUEST_DEADLINE,
               f"the guest's init (boot {boot})")
@@ -386,10 +553,11 @@ def expect_pt_check(lab, boot, mode):
         f"boot {boot}: the guest read /data.bin with sha256 {m.group(1)}, want {want_sha}"
     expect_ok(lab, rf"slimhv-guest: disk ok \({mode}, .*boot-count={boot}\)",
               120, f"the disk check (boot {boot})")
-    expect_ok(lab, r"slimhv-guest: net up \S+", 90,
-              f"the guest's DHCP lease (boot {boot})")
-    expect_ok(lab, r"slimhv-guest: net ok", 120,
-              f"the guest's exchange with the server (boot {boot})")
+    if net:
+        expect_ok(lab, r"slimhv-guest: net up \S+", 90,
+                  f"the guest's DHCP lease (boot {boot})")
+        expect_ok(lab, r"slimhv-guest: net ok", 120,
+                  f"the guest's exchange with the server (boot {boot})")
     expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict")
 
 
@@ -608,6 +776,129 @@ def lab_passthrough_refusals():
         check_no_panic(lab)
         assert rc == 0, f"QEMU exit status {rc}"
         assert not lab.seen(r"assigned as guest"), "a device was assigned"
+
+
+# --- firmware: the boot media, booted as a server boots them ---------------
+#
+# scripts/mkimage.sh builds the media with tests/e2e/e2e-firmware.dts as the
+# default configuration (what `make image DOMAINS=...` does): dom0 owns the
+# NVMe and the NIC and checks the disk. The host kernel's command line is
+# the one inside the media, as on a server (FW_CMDLINE).
+
+FW_MEDIA = os.path.join(IMAGES, "e2e", "firmware")
+FW_DOMAINS = os.path.join(ROOT, "tests", "e2e", "e2e-firmware.dts")
+# mkimage.sh's default command line, and no_timer_check: on a loaded lab
+# machine the emulated CPU can miss the kernel's early check that the timer
+# ticks through the interrupt-remapped I/O APIC ("timer doesn't work
+# through Interrupt-remapped IO-APIC", a panic), though the timer works.
+# KVM guests skip that check the same way.
+FW_CMDLINE = "console=ttyS0,115200n8 intel_iommu=on panic=10 no_timer_check"
+_fw_media_built = False
+
+
+def firmware_media():
+    """The directory with slimhv.efi, slimhv-usb.img, slimhv.ipxe, bzImage
+    and initramfs.img for the firmware tests, built once per run."""
+    global _fw_media_built
+    if not _fw_media_built:
+        p = subprocess.run([os.path.join(ROOT, "scripts", "mkimage.sh"),
+                            "--domains", FW_DOMAINS, "--cmdline", FW_CMDLINE,
+                            FW_MEDIA],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, \
+            f"mkimage.sh --domains {FW_DOMAINS}: status {p.returncode}\n{p.stdout}{p.stderr}"
+        _fw_media_built = True
+    return FW_MEDIA
+
+
+def expect_host_on_firmware_acpi(lab):
+    """The host kernel finds the firmware's ACPI tables, the DMAR among
+    them, and turns on the IOMMU with interrupt remapping; slimhv's
+    pre-flight agrees and lists the devices. Returns the seconds from
+    QEMU's start to the kernel's first line and from there to slimhv's
+    "ready"."""
+    lab.expect(r"Linux version 6\.", FIRMWARE_DEADLINE,
+               "the host kernel, started by the firmware")
+    t_kernel = lab.elapsed()
+    lab.expect(r"Command line: (?:initrd=\S+ )?" + re.escape(FW_CMDLINE) + "\r?\n",
+               HOST_DEADLINE, "the command line from the image")
+    lab.expect(r"ACPI: DMAR 0x", HOST_DEADLINE, "the firmware's DMAR table")
+    lab.expect(r"DMAR-IR: Enabled IRQ remapping", HOST_DEADLINE,
+               "interrupt remapping")
+    lab.expect(r"slimhv: slimhv starting as PID 1", HOST_DEADLINE,
+               "slimhv as PID 1")
+    expect_lines(
+        lab,
+        [(r"slimhv: pre-flight: passthrough possible: IOMMU on, interrupt remapping on",
+          "pre-flight line 'passthrough possible'"),
+         (rf"slimhv: pre-flight: pci {BDF} {LAB_NVME} nvme \(class 0x010802\), IOMMU group \d+ alone",
+          "pre-flight line for the NVMe"),
+         (rf"slimhv: pre-flight: pci {BDF} {LAB_NIC} net \(class 0x020000\), IOMMU group \d+ alone",
+          "pre-flight line for the NIC")],
+        HOST_DEADLINE, r"slimhv: ready: |" + EARLY_STOP, "the pre-flight")
+    lab.expect(r"slimhv: ready: ", HOST_DEADLINE, "slimhv ready")
+    return t_kernel, lab.elapsed() - t_kernel
+
+
+def firmware_passthrough_to_poweroff(lab, disk):
+    """From slimhv ready: dom0 gets both devices, checks the disk and
+    powers the machine off; the disk is then read from outside."""
+    expect_assigned(lab, "dom0")
+    t0 = lab.elapsed()
+    expect_pt_check(lab, 1, "full", net=False)
+    t_guest = lab.elapsed() - t0
+    expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+              "dom0 powering off")
+    lab.expect(r"powering off the host", 30)
+    rc = lab.wait_exit()
+    check_no_panic(lab)
+    assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+    check_disk_image(disk, 1)
+    return t_guest
+
+
+@test("firmware")
+def firmware_uefi_usb_image():
+    """OVMF boots images/.../slimhv-usb.img as a USB stick: the firmware
+    finds EFI/BOOT/BOOTX64.EFI, systemd's stub hands the kernel its
+    initramfs and command line, and the appliance runs as in the direct
+    boot, passthrough included."""
+    media = firmware_media()
+    disk = fresh_disk("firmware-uefi")
+    with Lab("firmware-uefi", uefi=os.path.join(media, "slimhv-usb.img"),
+             disk=disk) as lab:
+        lab.expect(r"BdsDxe: starting Boot\w+ .*USB", FIRMWARE_DEADLINE,
+                   "OVMF starting the USB stick")
+        lab.expect(r"EFI stub: Loaded initrd", FIRMWARE_DEADLINE,
+                   "the kernel's EFI stub taking the initramfs")
+        fw, host = expect_host_on_firmware_acpi(lab)
+        assert lab.seen(r"efi: EFI v2\.\d+ by EDK II"), "the kernel saw no EFI system table"
+        guest = firmware_passthrough_to_poweroff(lab, disk)
+        print(f"    boot: QEMU start to kernel {fw:.1f} s, kernel to slimhv ready "
+              f"{host:.1f} s, guest's disk check {guest:.1f} s")
+
+
+@test("firmware")
+def firmware_bios_pxe_boot():
+    """SeaBIOS boots from the network: the e1000e's iPXE ROM gets
+    slimhv.ipxe from the lab's DHCP and TFTP server, which loads the
+    bzImage and initramfs.img; then the same checks as the UEFI boot, and
+    the NIC iPXE used is passed to the guest."""
+    media = firmware_media()
+    disk = fresh_disk("firmware-pxe")
+    with Lab("firmware-pxe", pxe=media, disk=disk) as lab:
+        lab.expect(r"Filename: slimhv\.ipxe", FIRMWARE_DEADLINE,
+                   "iPXE's DHCP lease with the boot file")
+        lab.expect(r"slimhv\.ipxe : \d+ bytes \[script\]", FIRMWARE_DEADLINE,
+                   "iPXE fetching the script")
+        lab.expect(r"bzImage\.\.\. ok", FIRMWARE_DEADLINE, "iPXE loading bzImage")
+        lab.expect(r"initramfs\.img\.\.\. ok", FIRMWARE_DEADLINE,
+                   "iPXE loading initramfs.img")
+        fw, host = expect_host_on_firmware_acpi(lab)
+        assert not lab.seen(r"efi: EFI v"), "a BIOS boot that found EFI"
+        guest = firmware_passthrough_to_poweroff(lab, disk)
+        print(f"    boot: QEMU start to kernel {fw:.1f} s, kernel to slimhv ready "
+              f"{host:.1f} s, guest's disk check {guest:.1f} s")
 
 
 def main():
