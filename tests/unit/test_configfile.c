@@ -40,11 +40,11 @@ TEST(configfile_loads_and_prints_an_example)
 	config_print(f, &cfg);
 	fclose(f);
 	CHECK_STR(text,
-		  "dom0: 2 vCPUs, 1024 MiB, privileged, restart poweroff-host\n"
+		  "dom0: 2 vCPUs, 1024 MiB, privileged, restart poweroff-host, hugepages on\n"
 		  "  kernel /guest/bzImage\n"
 		  "  initrd /guest/initramfs.cpio.gz\n"
 		  "  cmdline console=ttyS0 slimhv.guest=ptcheck\n"
-		  "  devices class:nvme class:net\n");
+		  "  devices class:nvme class:net 1af4:1110\n");
 	free(text);
 
 	snprintf(path, sizeof(path), "%s/e2e-malformed.dtb", dir);
