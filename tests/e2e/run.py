@@ -308,10 +308,12 @@ def lab_boot_guest_and_power_off():
 
 @test("lab")
 def lab_console_input_and_guest_reboot():
-    """The default appliance: typing reaches the guest's shell through the
-    host console and the UART; a guest reboot boots it again."""
+    """The default appliance (configs/appliance.dts): dom0 gets the NVMe and
+    the NIC; typing reaches the guest's shell through the host console and
+    the UART; a guest reboot boots it again."""
     with Lab("console-reboot") as lab:
         boot_markers(lab)
+        expect_assigned(lab, "dom0")
         lab.expect(r"slimhv-guest: shell ready", GUEST_DEADLINE)
         lab.expect(r"guest# ", 60, "the guest's shell prompt")
         lab.send("echo typed-$((6 * 7))\n")

@@ -983,7 +983,9 @@ TEST(config_examples)
 	CHECK_STR(d->kernel, "/guest/bzImage");
 	CHECK_STR(d->initrd, "/guest/initramfs.cpio.gz");
 	CHECK_EQ(d->restart, RESTART_POWEROFF_HOST);
-	CHECK_EQ(d->nr_devices, 0);
+	REQUIRE(d->nr_devices == 2);
+	CHECK_STR(d->devices[0].text, "class:nvme");
+	CHECK_STR(d->devices[1].text, "class:net");
 
 	dtb = read_dtb(dir, "two-domains.dtb", &size);
 	REQUIRE(dtb);
