@@ -27,6 +27,7 @@ PURE_SRCS := \
 	vmm/acpi.c \
 	vmm/config.c \
 	vmm/cmdline.c \
+	vmm/seccomp.c \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \
@@ -41,6 +42,7 @@ SYS_SRCS := \
 	vmm/vm.c \
 	vmm/vcpu.c \
 	vmm/probe.c \
+	vmm/sandbox.c \
 	vmm/run.c \
 	vmm/init.c \
 	vmm/main.c
