@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+
+#include "vmm/log.h"
+#include "vmm/sandbox.h"
+
+enum seccomp_mode sandbox_mode = SECCOMP_MODE_ENFORCE;
+bool sandbox_selftest;
+
+/*
+ * The one capability the VMM keeps: pinning guest RAM for DMA (iommufd
+ * and the type1 container) is charged to RLIMIT_MEMLOCK without it.
+ */
+#define KEEP_CAPS	(1ULL << CAP_IPC_LOCK)
+#define MAX_CAP		63
+
+static int drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	/* Needs CAP_SETPCAP: an unprivileged `slimhv run` has none to drop. */
+	for (int cap = 0; cap <= MAX_CAP; cap++) {
+		if (KEEP_CAPS & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&
+		    errno != EINVAL && errno != EPERM)
+			return -errno;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
+		return -errno;
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		data[i].permitted &= (uint32_t)(KEEP_CAPS >> (32 * i));
+		data[i].effective = data[i].permitted;
+		data[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Format "slimhv...: seccomp: forbidden system call N\n" in @buf. */
+static size_t fmt_forbidden(char *buf, size_t len, long nr)
+{
+	static const char msg[] = "slimhv: seccomp (log mode): forbidden system call ";
+	char digits[24];
+	size_t n = 0, d = 0;
+
+	if (len < sizeof(msg) + sizeof(digits) + 1)
+		return 0;
+	memcpy(buf, msg, sizeof(msg) - 1);
+	n = sizeof(msg) - 1;
+	do {
+		digits[d++] = '0' + nr % 10;
+		nr /= 10;
+	} while (nr && d < sizeof(digits));
+	while (d)
+		buf[n++] = digits[--d];
+	buf[n++] = '\n';
+	return n;
+}
+
+/*
+ * slimhv.seccomp=log: a forbidden call is logged, fails with EPERM and
+ * the VMM goes on, so that one run lists every call the list lacks.
+ * Async-signal-safe: write() only.
+ */
+static void sigsys_log(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	char buf[96];
+	size_t n = fmt_forbidden(buf, sizeof(buf), si->si_syscall);
+
+	(void)sig;
+	if (n && write(STDERR_FILENO, buf, n) < 0)
+		n = 0;
+	uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
+}
+
+static int install_filter(void)
+{
+	struct sock_filter prog[SECCOMP_PROG_MAX];
+	struct sock_fprog fprog;
+	int len;
+
+	len = seccomp_build(sandbox_mode, prog, ARRAY_SIZE(prog));
+	if (len < 0)
+		return len;
+	fprog.len = len;
+	fprog.filter = prog;
+	if (sandbox_mode == SECCOMP_MODE_LOG) {
+		struct sigaction sa = {
+			.sa_sigaction = sigsys_log, .sa_flags = SA_SIGINFO,
+		};
+
+		if (sigaction(SIGSYS, &sa, NULL) < 0)
+			return -errno;
+	}
+	/* Needed to install a filter without CAP_SYS_ADMIN; kept for life. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC, &fprog) < 0)
+		return -errno;
+	return 0;
+}
+
+int sandbox_enter(const char *name)
+{
+	int ret;
+
+	ret = drop_capabilities();
+	if (ret) {
+		pr_err("%s: cannot drop capabilities: %s", name, strerror(-ret));
+		return ret;
+	}
+	if (sandbox_mode == SECCOMP_MODE_OFF) {
+		pr_warn("%s: seccomp is off (slimhv.seccomp=off): the VMM may make any system call",
+			name);
+		return 0;
+	}
+	ret = install_filter();
+	if (ret == -EINVAL) {
+		pr_warn("%s: this kernel has no seccomp filters (CONFIG_SECCOMP_FILTER): the VMM may make any system call",
+			name);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s: cannot install the seccomp filter: %s", name,
+		       strerror(-ret));
+		return ret;
+	}
+	pr_info("%s: seccomp filter on (%s): %zu system calls allowed; capabilities dropped but ipc_lock",
+		name, sandbox_mode == SECCOMP_MODE_LOG ? "log mode" :
+		"forbidden calls kill the VMM", seccomp_vmm_nr_allowed);
+	if (sandbox_selftest) {
+		pr_info("%s: seccomp selftest: making a forbidden system call (getppid)",
+			name);
+		syscall(SYS_getppid);
+		if (sandbox_mode == SECCOMP_MODE_ENFORCE) {
+			pr_err("%s: seccomp selftest: the forbidden call returned: the filter does not work",
+			       name);
+			return -ENOTRECOVERABLE;
+		}
+	}
+	return 0;
+}
