@@ -66,10 +66,20 @@ for kind in host guest; do
 		bad "the built $kind kernel's config" "$(cat "$tmp/err")"
 	fi
 done
-if grep -qE '^CONFIG_(BLOCK|NET|MODULES)=y' "$root/images/bzImage.config" 2>/dev/null; then
+# CONFIG_NET itself is on: seccomp filters (CONFIG_SECCOMP_FILTER) depend
+# on it. What makes a network stack is not: no IP, no AF_UNIX, no packet
+# sockets, no network devices.
+host_conf=$root/images/bzImage.config
+if [ ! -f "$host_conf" ] ||
+	grep -qE '^CONFIG_(BLOCK|INET|UNIX|PACKET|NETDEVICES|WIRELESS|MODULES)=y' "$host_conf"; then
 	bad "the host kernel has no block layer, network stack or modules"
 else
 	ok "the host kernel has no block layer, network stack or modules"
+fi
+if [ -f "$host_conf" ] && grep -qx 'CONFIG_SECCOMP_FILTER=y' "$host_conf"; then
+	ok "the host kernel has seccomp filters for the VMMs"
+else
+	bad "the host kernel has seccomp filters for the VMMs"
 fi
 
 echo "config-check: $passed passed, $failed failed"
