@@ -126,6 +126,9 @@ def boot_markers(lab):
 def lab_boot_guest_and_power_off():
     with Lab("boot", append="slimhv.config=/etc/slimhv/e2e-boot.dtb") as lab:
         boot_markers(lab)
+        lab.expect(r"slimhv\[dom0\]: dom0: seccomp filter on \(forbidden "
+                   r"calls kill the VMM\): \d+ system calls allowed",
+                   HOST_DEADLINE, "the VMM entering its seccomp filter")
         lab.expect(r"slimhv\[dom0\]: dom0: starting 2 vCPUs", HOST_DEADLINE)
         lab.expect(r"boot timer: guest init \d+ reached", GUEST_DEADLINE,
                    "the boot timer")
@@ -225,6 +228,36 @@ def lab_garbage_config_file():
         rc = lab.wait_exit()
         check_no_panic(lab)
         assert rc == 0, f"QEMU exit status {rc}"
+
+
+@test("lab")
+def lab_seccomp_forbidden_call_kills_the_vmm():
+    """slimhv.seccomp_selftest=dom0: right after entering its filter,
+    dom0's VMM makes a forbidden system call. It dies of SIGSYS, PID 1
+    says so and applies the restart policy; the restarted VMM (no
+    selftest) boots the guest under the filter, and the host stays up."""
+    with Lab("seccomp-selftest",
+             append="slimhv.config=/etc/slimhv/e2e-seccomp.dtb "
+                    "slimhv.seccomp_selftest=dom0") as lab:
+        boot_markers(lab)
+        lab.expect(r"slimhv\[dom0\]: dom0: seccomp filter on \(forbidden "
+                   r"calls kill the VMM\)", HOST_DEADLINE)
+        lab.expect(r"slimhv\[dom0\]: dom0: seccomp selftest: making a "
+                   r"forbidden system call", 30)
+        lab.expect(r"slimhv: domain dom0 ended: its VMM made a forbidden "
+                   r"system call \(SIGSYS\)", 60, "PID 1 reporting SIGSYS")
+        lab.expect(r"slimhv: domain dom0: restarting \(restart 1\)", 30)
+        lab.expect(r"slimhv\[dom0\]: dom0: seccomp filter on", 60,
+                   "the restarted VMM entering its filter")
+        lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
+                   "the guest's init after the restart")
+        lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
+        lab.expect(r"slimhv: domain dom0: restarting \(restart 2\)", 30,
+                   "PID 1 still supervising")
+        check_no_panic(lab)
+        assert lab.seen(r"making a forbidden system call") and \
+            lab.text.count("seccomp selftest: making") == 1, \
+            "the selftest ran more than once"
 
 
 # --- lab: device passthrough (DESIGN.md section 5) -------------------------
