@@ -53,17 +53,18 @@ static int drop_capabilities(void)
 	return 0;
 }
 
-/* Format "slimhv...: seccomp: forbidden system call N\n" in @buf. */
+/* The log mode's line up to the number, made before the filter is on. */
+static char log_prefix[96];
+
+/* Format log_prefix, then @nr and a newline, in @buf. */
 static size_t fmt_forbidden(char *buf, size_t len, long nr)
 {
-	static const char msg[] = "slimhv: seccomp (log mode): forbidden system call ";
+	size_t n = strlen(log_prefix), d = 0;
 	char digits[24];
-	size_t n = 0, d = 0;
 
-	if (len < sizeof(msg) + sizeof(digits) + 1)
+	if (len < n + sizeof(digits) + 1)
 		return 0;
-	memcpy(buf, msg, sizeof(msg) - 1);
-	n = sizeof(msg) - 1;
+	memcpy(buf, log_prefix, n);
 	do {
 		digits[d++] = '0' + nr % 10;
 		nr /= 10;
@@ -82,7 +83,7 @@ static size_t fmt_forbidden(char *buf, size_t len, long nr)
 static void sigsys_log(int sig, siginfo_t *si, void *uc_)
 {
 	ucontext_t *uc = uc_;
-	char buf[96];
+	char buf[160];
 	size_t n = fmt_forbidden(buf, sizeof(buf), si->si_syscall);
 
 	(void)sig;
@@ -91,7 +92,7 @@ static void sigsys_log(int sig, siginfo_t *si, void *uc_)
 	uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
 }
 
-static int install_filter(void)
+static int install_filter(const char *name)
 {
 	struct sock_filter prog[SECCOMP_PROG_MAX];
 	struct sock_fprog fprog;
@@ -107,6 +108,9 @@ static int install_filter(void)
 			.sa_sigaction = sigsys_log, .sa_flags = SA_SIGINFO,
 		};
 
+		snprintf(log_prefix, sizeof(log_prefix),
+			 "slimhv: %s: seccomp (log mode): forbidden system call ",
+			 name);
 		if (sigaction(SIGSYS, &sa, NULL) < 0)
 			return -errno;
 	}
@@ -133,7 +137,7 @@ int sandbox_enter(const char *name)
 			name);
 		return 0;
 	}
-	ret = install_filter();
+	ret = install_filter(name);
 	if (ret == -EINVAL) {
 		pr_warn("%s: this kernel has no seccomp filters (CONFIG_SECCOMP_FILTER): the VMM may make any system call",
 			name);

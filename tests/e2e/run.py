@@ -260,6 +260,28 @@ def lab_seccomp_forbidden_call_kills_the_vmm():
             "the selftest ran more than once"
 
 
+@test("lab")
+def lab_seccomp_log_mode():
+    """slimhv.seccomp=log, the debugging mode: the selftest's forbidden
+    call is printed with its number (110, getppid) and fails, the VMM
+    goes on and the guest boots and powers off."""
+    with Lab("seccomp-log",
+             append="slimhv.config=/etc/slimhv/e2e-boot.dtb "
+                    "slimhv.seccomp=log slimhv.seccomp_selftest=dom0") as lab:
+        boot_markers(lab)
+        lab.expect(r"slimhv\[dom0\]: dom0: seccomp filter on \(log mode\)",
+                   HOST_DEADLINE)
+        lab.expect(r"seccomp \(log mode\): forbidden system call 110\n", 30,
+                   "the logged forbidden call")
+        lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE)
+        lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert lab.seen(r"slimhv: warning: slimhv\.seccomp=log: "), \
+            "PID 1 did not warn about the log mode"
+        assert rc == 0, f"QEMU exit status {rc}"
+
+
 # --- lab: device passthrough (DESIGN.md section 5) -------------------------
 #
 # The guest's side is initramfs/guest/slimhv-pt-check; the server and the
