@@ -6,13 +6,17 @@
  * kernel, the initrd, /dev/iommu or /dev/vfio/... and the VFIO device
  * cdevs (open, openat, getdents64, readlink), mapping guest RAM (mmap with
  * MAP_HUGETLB), the eventfds and the epoll instance, and a thread per
- * vCPU (clone, membarrier on musl's first thread). ioctl() is allowed
+ * vCPU (clone, membarrier on musl's first thread). clone() is allowed
+ * for threads only: a forked child could outlive the VMM holding its VFIO
+ * devices and guest RAM. ioctl() is allowed
  * whole: KVM's, VFIO's and iommufd's requests are what a VMM is for.
  * Nothing that makes a process, runs a program, opens a socket, mounts,
  * traces or loads code is on it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <linux/audit.h>
@@ -55,12 +59,18 @@ const size_t seccomp_vmm_nr_allowed = ARRAY_SIZE(seccomp_vmm_allowed);
 #define STMT(code, k)		((struct sock_filter) BPF_STMT(code, k))
 #define JUMP(code, k, t, f)	((struct sock_filter) BPF_JUMP(code, k, t, f))
 
+/*
+ * The program: the arch and x32 checks, one JEQ per allowed call, the
+ * default verdict, clone's check of CLONE_THREAD (jumps only go
+ * forward), then allow and kill.
+ */
 int seccomp_build(enum seccomp_mode mode, struct sock_filter *prog,
 		  size_t max)
 {
 	size_t n = seccomp_vmm_nr_allowed, len = n + SECCOMP_PROG_FIXED;
-	/* Where the three verdicts sit, at the end of the program. */
-	size_t deny = n + 4, allow = n + 5, kill = n + 6;
+	size_t deny = n + 4, clone = n + 5, allow = n + 8, kill = n + 9;
+	uint32_t deny_ret = mode == SECCOMP_MODE_LOG ?
+			    SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS;
 	size_t pc = 0;
 
 	if (mode == SECCOMP_MODE_OFF)
@@ -76,11 +86,18 @@ int seccomp_build(enum seccomp_mode mode, struct sock_filter *prog,
 			  offsetof(struct seccomp_data, nr));
 	prog[pc++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT,
 			  kill - 4, 0);
-	for (size_t i = 0; i < n; i++, pc++)
-		prog[pc] = JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-				seccomp_vmm_allowed[i].nr, allow - pc - 1, 0);
-	prog[deny] = STMT(BPF_RET | BPF_K, mode == SECCOMP_MODE_LOG ?
-			  SECCOMP_RET_TRAP : SECCOMP_RET_KILL_PROCESS);
+	for (size_t i = 0; i < n; i++, pc++) {
+		int nr = seccomp_vmm_allowed[i].nr;
+		size_t to = nr == SYS_clone ? clone : allow;
+
+		prog[pc] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, to - pc - 1, 0);
+	}
+	prog[deny] = STMT(BPF_RET | BPF_K, deny_ret);
+	/* clone(flags, ...): flags in the low word of args[0] (x86_64 is LE) */
+	prog[clone] = STMT(BPF_LD | BPF_W | BPF_ABS,
+			   offsetof(struct seccomp_data, args[0]));
+	prog[clone + 1] = JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 1, 0);
+	prog[clone + 2] = STMT(BPF_RET | BPF_K, deny_ret);
 	prog[allow] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	prog[kill] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 	return len;

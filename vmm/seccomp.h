@@ -26,7 +26,7 @@ extern const struct seccomp_syscall seccomp_vmm_allowed[];
 extern const size_t seccomp_vmm_nr_allowed;
 
 /* Instructions the program needs beside one per allowed call. */
-#define SECCOMP_PROG_FIXED	7
+#define SECCOMP_PROG_FIXED	10
 #define SECCOMP_PROG_MAX	(SECCOMP_PROG_FIXED + 128)
 
 /*

@@ -4,6 +4,8 @@
  * fake seccomp_data: allowed calls pass, others die, other ABIs die.
  */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -39,6 +41,9 @@ static uint32_t bpf_run(const struct sock_filter *prog, int len,
 			break;
 		case BPF_JMP | BPF_JGE | BPF_K:
 			pc += a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += a & f->k ? f->jt : f->jf;
 			break;
 		case BPF_RET | BPF_K:
 			return f->k;
@@ -77,6 +82,8 @@ TEST(seccomp_allowed_calls_pass)
 	for (size_t i = 0; i < seccomp_vmm_nr_allowed; i++) {
 		int nr = seccomp_vmm_allowed[i].nr;
 
+		if (nr == SYS_clone)
+			continue;	/* seccomp_clone_threads_only */
 		if (verdict(prog, len, AUDIT_ARCH_X86_64, nr) !=
 		    SECCOMP_RET_ALLOW)
 			__FAIL("%s (%d) is not allowed",
@@ -112,11 +119,48 @@ TEST(seccomp_other_calls_kill)
 		uint32_t want = seccomp_allowed_name(nr) ? SECCOMP_RET_ALLOW :
 			       SECCOMP_RET_KILL_PROCESS;
 
+		if (nr == SYS_clone)
+			continue;	/* seccomp_clone_threads_only */
+
 		if (verdict(prog, len, AUDIT_ARCH_X86_64, nr) != want)
 			__FAIL("system call %d: wrong verdict", nr);
 	}
 	CHECK_EQ(verdict(prog, len, AUDIT_ARCH_X86_64, -1),
 		 SECCOMP_RET_KILL_PROCESS);
+}
+
+/* musl's pthread_create() and what fork() would pass. */
+#define THREAD_FLAGS	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+			 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |	   \
+			 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |	   \
+			 CLONE_DETACHED)
+
+static uint32_t clone_verdict(const struct sock_filter *prog, int len,
+			      uint64_t flags)
+{
+	struct seccomp_data d = {
+		.nr = SYS_clone, .arch = AUDIT_ARCH_X86_64,
+		.args = { flags },
+	};
+
+	return bpf_run(prog, len, &d);
+}
+
+TEST(seccomp_clone_threads_only)
+{
+	struct sock_filter prog[SECCOMP_PROG_MAX];
+	int len = seccomp_build(SECCOMP_MODE_ENFORCE, prog, ARRAY_SIZE(prog));
+
+	REQUIRE(len > 0);
+	CHECK_EQ(clone_verdict(prog, len, THREAD_FLAGS), SECCOMP_RET_ALLOW);
+	CHECK_EQ(clone_verdict(prog, len, SIGCHLD), SECCOMP_RET_KILL_PROCESS);
+	CHECK_EQ(clone_verdict(prog, len, CLONE_VM | CLONE_VFORK | SIGCHLD),
+		 SECCOMP_RET_KILL_PROCESS);
+	CHECK_EQ(clone_verdict(prog, len, 0), SECCOMP_RET_KILL_PROCESS);
+	len = seccomp_build(SECCOMP_MODE_LOG, prog, ARRAY_SIZE(prog));
+	REQUIRE(len > 0);
+	CHECK_EQ(clone_verdict(prog, len, SIGCHLD), SECCOMP_RET_TRAP);
+	CHECK_EQ(clone_verdict(prog, len, THREAD_FLAGS), SECCOMP_RET_ALLOW);
 }
 
 TEST(seccomp_other_abis_kill)
