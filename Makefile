@@ -28,6 +28,7 @@ PURE_SRCS := \
 	vmm/config.c \
 	vmm/configfile.c \
 	vmm/cmdline.c \
+	vmm/seccomp.c \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \
@@ -42,6 +43,7 @@ SYS_SRCS := \
 	vmm/vm.c \
 	vmm/vcpu.c \
 	vmm/probe.c \
+	vmm/sandbox.c \
 	vmm/run.c \
 	vmm/init.c \
 	vmm/main.c

@@ -26,6 +26,7 @@
 #include "vmm/init.h"
 #include "vmm/log.h"
 #include "vmm/run.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 #define RESCUE_SHELL		"/bin/sh"
@@ -41,6 +42,8 @@ struct domain_proc {
 static struct slimhv_config config;
 static struct domain_proc procs[CONFIG_MAX_DOMAINS];
 static pid_t rescue_pid;
+/* slimhv.seccomp_selftest=DOMAIN (see vmm/sandbox.h), or empty. */
+static char seccomp_selftest[CONFIG_NAME_MAX + 1];
 
 static void mount_one(const char *src, const char *dst, const char *type,
 		      unsigned long flags)
@@ -187,6 +190,25 @@ static const char *kernel_param(const char *key, char *buf, size_t len)
 	return NULL;
 }
 
+/* slimhv.seccomp=on|log|off and slimhv.seccomp_selftest=DOMAIN. */
+static void read_seccomp_params(void)
+{
+	char buf[16];
+
+	if (kernel_param("slimhv.seccomp", buf, sizeof(buf)) &&
+	    seccomp_parse_mode(buf, &sandbox_mode))
+		pr_warn("slimhv.seccomp=%s: not \"on\", \"log\" or \"off\"; leaving it on",
+			buf);
+	if (sandbox_mode == SECCOMP_MODE_OFF)
+		pr_warn("slimhv.seccomp=off: the domains' VMMs run without a system call filter");
+	else if (sandbox_mode == SECCOMP_MODE_LOG)
+		pr_warn("slimhv.seccomp=log: the domains' VMMs log forbidden system calls instead of dying of them");
+	if (kernel_param("slimhv.seccomp_selftest", seccomp_selftest,
+			 sizeof(seccomp_selftest)))
+		pr_warn("slimhv.seccomp_selftest=%s: that domain's VMM makes a forbidden system call at its first start",
+			seccomp_selftest);
+}
+
 static int load_config(const char *path)
 {
 	char err[512];
@@ -238,6 +260,8 @@ static pid_t spawn_domain(struct domain_proc *dp, uint64_t start_ns)
 		log_set_tag(tag);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		sandbox_selftest = dp->restarts == 0 &&
+				   !strcmp(seccomp_selftest, dp->cfg->name);
 		_exit(run_domain(dp->cfg, &dp->assign, start_ns));
 	}
 	dp->pid = pid;
@@ -297,6 +321,8 @@ static const char *describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "its VMM exited with status %d",
 			 WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
+		if (WTERMSIG(status) == SIGSYS)
+			return "its VMM made a forbidden system call (SIGSYS)";
 		snprintf(buf, len, "its VMM was killed by signal %d (%s)",
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
 	} else {
@@ -396,6 +422,7 @@ void init_main(uint64_t start_ns)
 				buf);
 	}
 
+	read_seccomp_params();
 	cfg_path = kernel_param("slimhv.config", path, sizeof(path));
 	if (!cfg_path)
 		cfg_path = SLIMHV_DEFAULT_CONFIG;

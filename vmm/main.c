@@ -14,11 +14,13 @@
 #include "vmm/init.h"
 #include "vmm/log.h"
 #include "vmm/run.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 static const char usage[] =
 	"usage: slimhv run --kernel BZIMAGE [options]   run one guest\n"
 	"       slimhv check CONFIG.dtb                  check a domain configuration\n"
+	"       slimhv seccomp-check                    prove the VMM's seccomp filter on this kernel\n"
 	"       slimhv help                             this text\n"
 	"As PID 1 (the appliance's /init), slimhv boots the domains of\n"
 	SLIMHV_DEFAULT_CONFIG " (kernel parameter slimhv.config=PATH).\n";
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, start_ns);
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "seccomp-check"))
+		return sandbox_check();
 	if (argc >= 2 && (!strcmp(argv[1], "help") ||
 			  !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(usage, stdout);

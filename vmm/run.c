@@ -10,6 +10,7 @@
 
 #include "vmm/log.h"
 #include "vmm/run.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 #define MAX_RESETS_PER_MINUTE	10
@@ -157,6 +158,7 @@ int run_domain(const struct domain_config *cfg,
 	struct console con;
 	uint64_t window_start = now_ns();
 	unsigned int resets = 0;
+	bool sandboxed = false;
 	enum vm_state state;
 	char err[512];
 	int kvm_fd, ret;
@@ -185,6 +187,19 @@ int run_domain(const struct domain_config *cfg,
 			pr_err("%s: %s", cfg->name, err);
 			ret = resets ? DOMAIN_EXIT_CRASHED : DOMAIN_EXIT_CONFIG;
 			break;
+		}
+		/*
+		 * Everything the VMM opens it has now opened once; a guest
+		 * reboot opens it again, under the filter (vmm/seccomp.c).
+		 */
+		if (!sandboxed) {
+			ret = sandbox_enter(cfg->name);
+			if (ret) {
+				vm_destroy(&vm);
+				ret = DOMAIN_EXIT_CONFIG;
+				break;
+			}
+			sandboxed = true;
 		}
 		pr_info("%s: starting %u vCPU%s, %llu MiB in %s pages, kernel %s",
 			cfg->name, cfg->cpus, cfg->cpus > 1 ? "s" : "",

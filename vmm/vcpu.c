@@ -322,6 +322,8 @@ static void *vcpu_thread(void *arg)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
+	/* A blocked SIGSYS from seccomp kills even in its log mode. */
+	sigaddset(&set, SIGSYS);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (atomic_load(&v->vm->state) == VM_RUNNING) {
