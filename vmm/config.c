@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -666,6 +667,14 @@ static const struct prop_handler domain_props[] = {
 
 #define NR_DOMAIN_PROPS	ARRAY_SIZE(domain_props)
 
+static const struct prop_handler *find_prop_handler(const char *name)
+{
+	for (unsigned int i = 0; i < NR_DOMAIN_PROPS; i++)
+		if (!strcmp(domain_props[i].name, name))
+			return &domain_props[i];
+	return NULL;
+}
+
 static int parse_domain_props(struct parser *p, int node, const char *path,
 			      struct domain_config *d)
 {
@@ -899,4 +908,65 @@ int config_parse(const void *fdt, size_t size, const char *file,
 	if (ret)
 		memset(cfg, 0, sizeof(*cfg));
 	return ret;
+}
+
+/* What a kernel parameter may override: single values, no flags or lists. */
+static const char *const override_props[] = {
+	"cpus", "memory", "kernel", "initrd", "restart", "hugepages",
+};
+
+int config_override(struct slimhv_config *cfg, const char *spec, char *err,
+		    size_t errlen)
+{
+	struct parser p = {
+		.file = "kernel parameter", .err = err, .errlen = errlen,
+	};
+	char path[sizeof("slimhv.domain.") + MSG_VAL_MAX], name[32], prop[16];
+	const char *dot, *eq, *value;
+	const struct prop_handler *h = NULL;
+	struct domain_config *d = NULL;
+	struct prop_val v;
+	unsigned long n;
+	fdt32_t cell;
+	char *end;
+
+	config_printable(path, sizeof(path), "slimhv.domain.", SIZE_MAX);
+	config_printable(path + strlen(path), sizeof(path) - strlen(path),
+			 spec, SIZE_MAX);
+	dot = strchr(spec, '.');
+	eq = strchr(spec, '=');
+	if (!dot || !eq || eq < dot || (size_t)(dot - spec) >= sizeof(name) ||
+	    (size_t)(eq - dot - 1) >= sizeof(prop))
+		return fail(&p, path, "write slimhv.domain.NAME.PROPERTY=VALUE, e.g. slimhv.domain.dom0.memory=2G");
+	memcpy(name, spec, dot - spec);
+	name[dot - spec] = '\0';
+	memcpy(prop, dot + 1, eq - dot - 1);
+	prop[eq - dot - 1] = '\0';
+	value = eq + 1;
+	for (unsigned int i = 0; i < cfg->nr_domains; i++)
+		if (!strcmp(cfg->domains[i].name, name))
+			d = &cfg->domains[i];
+	if (!d)
+		return fail(&p, path, "no domain \"%s\" in the configuration",
+			    name);
+	for (unsigned int i = 0; i < ARRAY_SIZE(override_props); i++)
+		if (!strcmp(prop, override_props[i]))
+			h = find_prop_handler(prop);
+	if (!h)
+		return fail(&p, path, "\"%s\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages)",
+			    prop);
+	v = (struct prop_val) {
+		.name = h->name, .example = h->example,
+		.data = value, .len = strlen(value) + 1,
+	};
+	if (!strcmp(prop, "cpus")) {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (!*value || *end || errno || n > UINT32_MAX)
+			return fail(&p, path, "cpus must be a number");
+		cell = cpu_to_fdt32(n);
+		v.data = (const char *)&cell;
+		v.len = sizeof(cell);
+	}
+	return h->parse(&p, path, &v, d);
 }

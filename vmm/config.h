@@ -160,6 +160,17 @@ bool dev_match_device(const struct dev_match *m, uint16_t domain, uint8_t bus,
 int parse_restart_policy(const char *s, enum restart_policy *p);
 const char *restart_policy_name(enum restart_policy p);
 
+/*
+ * Apply "NAME.PROPERTY=VALUE" (the kernel parameter
+ * slimhv.domain.NAME.PROPERTY=VALUE, without its prefix) to the parsed
+ * @cfg, with the checks and messages of the file's own property; only
+ * cpus, memory, kernel, initrd, restart and hugepages. Returns 0 or
+ * -EINVAL with one line in @err:
+ *   "kernel parameter: slimhv.domain.dom0.memory=12Q: memory "12Q" is not a size (use e.g. 512M or 2G)"
+ */
+int config_override(struct slimhv_config *cfg, const char *spec, char *err,
+		    size_t errlen);
+
 /* "auto", "on", "off"; returns 0 or -EINVAL. */
 int parse_hugepages_mode(const char *s, enum hugepages_mode *m);
 const char *hugepages_mode_name(enum hugepages_mode m);

@@ -209,6 +209,40 @@ static void read_seccomp_params(void)
 			seccomp_selftest);
 }
 
+/*
+ * Kernel parameters slimhv.domain.NAME.PROPERTY=VALUE change one value of
+ * the configuration just read (e.g. slimhv.domain.dom0.memory=2G); a bad
+ * one refuses the configuration, like an error in the file.
+ */
+static int apply_overrides(void)
+{
+	static const char prefix[] = "slimhv.domain.";
+	char cmdline[4096], err[512], *p, *save;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	cmdline[n] = '\0';
+	for (p = strtok_r(cmdline, "\n ", &save); p && !ret;
+	     p = strtok_r(NULL, "\n ", &save)) {
+		if (strncmp(p, prefix, sizeof(prefix) - 1))
+			continue;
+		ret = config_override(&config, p + sizeof(prefix) - 1, err,
+				      sizeof(err));
+		if (ret)
+			pr_err("%s", err);
+		else
+			pr_info("configuration: %s", p);
+	}
+	return ret;
+}
+
 static int load_config(const char *path)
 {
 	char err[512];
@@ -217,6 +251,8 @@ static int load_config(const char *path)
 	ret = config_load_file(path, &config, err, sizeof(err));
 	if (ret)
 		pr_err("%s", err);
+	else
+		ret = apply_overrides();
 	return ret;
 }
 

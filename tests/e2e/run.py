@@ -329,6 +329,36 @@ def lab_boot_guest_and_power_off():
 
 
 @test("lab")
+def lab_kernel_parameters_override_the_configuration():
+    """slimhv.domain.NAME.PROPERTY=VALUE on the host kernel's command line
+    changes one value of the configuration: dom0 of e2e-boot.dts (2 vCPUs,
+    512 MiB) boots with 1 vCPU and 256 MiB. A bad one is refused like an
+    error in the file: the reason, no domain, the rescue shell."""
+    with Lab("override", append="slimhv.config=/etc/slimhv/e2e-boot.dtb "
+             "slimhv.domain.dom0.cpus=1 slimhv.domain.dom0.memory=256M") as lab:
+        boot_markers(lab)
+        lab.expect(r"slimhv\[dom0\]: dom0: starting 1 vCPU, 256 MiB",
+                   HOST_DEADLINE, "dom0 starting with the overridden values")
+        m = lab.expect(r"slimhv-guest: cpus=(\d+) mem=(\d+)kB", GUEST_DEADLINE)
+        assert m.group(1) == "1", f"the guest sees {m.group(1)} CPUs, wanted 1"
+        assert 200 * 1024 < int(m.group(2)) <= 256 * 1024, \
+            f"the guest sees {m.group(2)} kB of RAM, wanted about 256 MiB"
+        lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+    with Lab("override-bad", append="slimhv.config=/etc/slimhv/e2e-boot.dtb "
+             "slimhv.domain.dom0.memory=12Q") as lab:
+        lab.expect(r"slimhv: error: kernel parameter: slimhv\.domain\.dom0\."
+                   r"memory=12Q: memory \"12Q\" is not a size", HOST_DEADLINE,
+                   "the bad parameter's reason")
+        lab.expect(r"starting the rescue shell", 30)
+        lab.expect(r"slimhv rescue shell", 30)
+        assert not lab.seen(r"slimhv\[dom0\]"), "dom0 started"
+        lab.kill()
+
+
+@test("lab")
 def lab_console_input_and_guest_reboot():
     """The default appliance (configs/appliance.dts): dom0 gets the NVMe and
     the NIC; typing reaches the guest's shell through the host console and

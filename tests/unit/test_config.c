@@ -1004,3 +1004,65 @@ TEST(config_examples)
 	CHECK_EQ(cfg.domains[0].devices[0].kind, DEV_MATCH_CLASS);
 	CHECK_EQ(cfg.domains[1].nr_devices, 1);
 }
+
+#define OVR(spec)	config_override(&cfg, spec, err, sizeof(err))
+#define PARAM		"kernel parameter: slimhv.domain."
+
+TEST(config_override_values)
+{
+	blob_begin();
+	dom_min("dom0");
+	dom_min("net");
+	REQUIRE(blob_finish());
+	REQUIRE(parse() == 0);
+
+	CHECK_EQ(OVR("dom0.memory=2G"), 0);
+	CHECK_EQ(cfg.domains[0].mem_bytes, 2ULL << 30);
+	CHECK_EQ(cfg.domains[1].mem_bytes, 512ULL << 20);
+	CHECK_EQ(OVR("net.cpus=4"), 0);
+	CHECK_EQ(cfg.domains[1].cpus, 4);
+	CHECK_EQ(OVR("net.restart=restart"), 0);
+	CHECK_EQ(cfg.domains[1].restart, RESTART_RESTART);
+	CHECK_EQ(OVR("dom0.hugepages=off"), 0);
+	CHECK_EQ(cfg.domains[0].hugepages, HUGEPAGES_OFF);
+	CHECK_EQ(OVR("dom0.kernel=/guest/other"), 0);
+	CHECK_STR(cfg.domains[0].kernel, "/guest/other");
+	CHECK_EQ(OVR("dom0.initrd=/guest/i.cpio"), 0);
+	CHECK_STR(cfg.domains[0].initrd, "/guest/i.cpio");
+}
+
+TEST(config_override_errors)
+{
+	blob_begin();
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	REQUIRE(parse() == 0);
+
+	CHECK_ERR(OVR("dom0.memory=12Q"),
+		  PARAM "dom0.memory=12Q: memory \"12Q\" is not a size (use e.g. 512M or 2G)");
+	CHECK_EQ(cfg.domains[0].mem_bytes, 512ULL << 20);
+	CHECK_ERR(OVR("dom0.cpus=0"),
+		  PARAM "dom0.cpus=0: cpus = <0> is out of range (1 to 64)");
+	CHECK_ERR(OVR("dom0.cpus=2x"), PARAM "dom0.cpus=2x: cpus must be a number");
+	CHECK_ERR(OVR("dom0.cpus=99999999999"),
+		  PARAM "dom0.cpus=99999999999: cpus must be a number");
+	CHECK_ERR(OVR("other.memory=1G"),
+		  PARAM "other.memory=1G: no domain \"other\" in the configuration");
+	CHECK_ERR(OVR("dom0.devices=class:net"),
+		  PARAM "dom0.devices=class:net: \"devices\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages)");
+	CHECK_ERR(OVR("dom0.privileged="),
+		  PARAM "dom0.privileged=: \"privileged\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages)");
+	CHECK_ERR(OVR("dom0.restart=never"),
+		  PARAM "dom0.restart=never: restart \"never\" is not one of \"stay-down\", \"restart\", \"poweroff-host\"");
+	CHECK_ERR(OVR("dom0.kernel="), PARAM "dom0.kernel=: kernel is empty");
+	CHECK_ERR(OVR("dom0memory=1G"),
+		  PARAM "dom0memory=1G: write slimhv.domain.NAME.PROPERTY=VALUE, e.g. slimhv.domain.dom0.memory=2G");
+	CHECK_ERR(OVR("dom0.memory"),
+		  PARAM "dom0.memory: write slimhv.domain.NAME.PROPERTY=VALUE, e.g. slimhv.domain.dom0.memory=2G");
+	CHECK_ERR(OVR("a=b.c"),
+		  PARAM "a=b.c: write slimhv.domain.NAME.PROPERTY=VALUE, e.g. slimhv.domain.dom0.memory=2G");
+	CHECK_ERR(OVR("dom0.verylongpropertyname=1"),
+		  PARAM "dom0.verylongpropertyname=1: write slimhv.domain.NAME.PROPERTY=VALUE, e.g. slimhv.domain.dom0.memory=2G");
+	CHECK_ERR(OVR("dom0.memory=\x01"),
+		  PARAM "dom0.memory=?: memory \"?\" is not a size (use e.g. 512M or 2G)");
+}
