@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,11 @@ struct domain_proc {
 	unsigned int restarts;
 };
 
+/* How long the guests get to power off at a host shutdown. */
+#define SHUTDOWN_DEADLINE_S	30
+
 static struct slimhv_config config;
+static atomic_int shutdown_signal;	/* set by the signal handler */
 static struct domain_proc procs[CONFIG_MAX_DOMAINS];
 static pid_t rescue_pid;
 /* slimhv.seccomp_selftest=DOMAIN (see vmm/sandbox.h), or empty. */
@@ -325,12 +330,65 @@ static pid_t spawn_rescue_shell(void)
 	return pid;
 }
 
+static const char *describe_status(int status, char *buf, size_t len);
+
+static bool any_running(void)
+{
+	for (unsigned int i = 0; i < config.nr_domains; i++)
+		if (procs[i].pid > 0)
+			return true;
+	return false;
+}
+
+/*
+ * Host shutdown: every running domain gets the power button (SIGTERM to
+ * its VMM) and SHUTDOWN_DEADLINE_S to power off and flush its disks;
+ * what is left then is killed. No restart policy applies any more.
+ */
+static void stop_domains(void)
+{
+	uint64_t deadline = now_ns() + SHUTDOWN_DEADLINE_S * 1000000000ULL;
+	unsigned int n = 0;
+	char buf[96];
+	int status;
+	pid_t pid;
+
+	for (unsigned int i = 0; i < config.nr_domains; i++)
+		if (procs[i].pid > 0 && kill(procs[i].pid, SIGTERM) == 0)
+			n++;
+	if (!n)
+		return;
+	pr_info("host shutdown: the power button to %u domain%s, %d s to power off",
+		n, n == 1 ? "" : "s", SHUTDOWN_DEADLINE_S);
+	while (any_running() && now_ns() < deadline) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0) {
+			usleep(100000);
+			continue;
+		}
+		for (unsigned int i = 0; i < config.nr_domains; i++) {
+			if (procs[i].pid != pid)
+				continue;
+			procs[i].pid = 0;
+			pr_info("domain %s ended: %s", procs[i].cfg->name,
+				describe_status(status, buf, sizeof(buf)));
+		}
+	}
+	for (unsigned int i = 0; i < config.nr_domains; i++) {
+		if (procs[i].pid <= 0)
+			continue;
+		pr_warn("domain %s did not power off within %d s: killing it",
+			procs[i].cfg->name, SHUTDOWN_DEADLINE_S);
+		kill(procs[i].pid, SIGKILL);
+		waitpid(procs[i].pid, &status, 0);
+		procs[i].pid = 0;
+	}
+}
+
 static __noreturn void host_poweroff(const char *why)
 {
 	pr_info("powering off the host: %s", why);
-	for (unsigned int i = 0; i < config.nr_domains; i++)
-		if (procs[i].pid > 0)
-			kill(procs[i].pid, SIGKILL);
+	stop_domains();
 	if (rescue_pid > 0)
 		kill(rescue_pid, SIGKILL);
 	sync();
@@ -400,13 +458,6 @@ static void domain_ended(struct domain_proc *dp, int status,
 	}
 }
 
-static bool any_running(void)
-{
-	for (unsigned int i = 0; i < config.nr_domains; i++)
-		if (procs[i].pid > 0)
-			return true;
-	return false;
-}
 
 static void supervise(uint64_t start_ns)
 {
@@ -415,6 +466,16 @@ static void supervise(uint64_t start_ns)
 		pid_t pid = waitpid(-1, &status, 0);
 
 		if (pid < 0) {
+			int sig = atomic_load(&shutdown_signal);
+
+			if (errno == EINTR && sig) {
+				char why[64];
+
+				snprintf(why, sizeof(why), "%s",
+					 sig == SIGINT ? "Ctrl-Alt-Del" :
+					 strsignal(sig));
+				host_poweroff(why);
+			}
 			if (errno == EINTR)
 				continue;
 			/* No children at all. */
@@ -437,14 +498,27 @@ static void supervise(uint64_t start_ns)
 	}
 }
 
+static void on_shutdown_signal(int sig)
+{
+	atomic_store(&shutdown_signal, sig);
+}
+
 void init_main(uint64_t start_ns)
 {
+	struct sigaction sa = { .sa_handler = on_shutdown_signal };
 	char path[256], buf[16];
 	struct timespec boot;
 	const char *cfg_path;
 
-	signal(SIGINT, SIG_IGN);	/* Ctrl-Alt-Del */
-	signal(SIGTERM, SIG_IGN);
+	/*
+	 * A host shutdown: Ctrl-Alt-Del (SIGINT, once the kernel is told to
+	 * send it instead of rebooting at once), SIGTERM or SIGPWR. No
+	 * SA_RESTART: supervise()'s waitpid() returns to act on it.
+	 */
+	reboot(RB_DISABLE_CAD);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGPWR, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	mount_early();
 	pr_info("slimhv starting as PID 1");

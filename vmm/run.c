@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,40 @@ static void console_deliver(struct console *c, struct vm *vm)
 
 #define EV_VM_STATE	((void *)1)
 #define EV_CONSOLE	((void *)2)
+#define EV_STOP		((void *)3)
+
+/* After SIGTERM, the power button again this often until the guest goes. */
+#define STOP_REPRESS_MS	5000
+
+/*
+ * SIGTERM (PID 1 shutting the host down, or a user) asks the guest to
+ * power off: it is read from a signalfd in the VMM's loop, never handled
+ * asynchronously, and blocked in every thread.
+ */
+struct stop_request {
+	int fd;
+	bool asked;
+};
+
+static void press_power_button(struct vm *vm)
+{
+	bus_lock(&vm->pio);
+	pm_power_button(&vm->pm);
+	bus_unlock(&vm->pio);
+}
+
+static void stop_requested(struct vm *vm, struct stop_request *stop)
+{
+	struct signalfd_siginfo si;
+
+	while (read(stop->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (!stop->asked)
+			pr_info("%s: asked to stop: pressing the power button",
+				vm->cfg->name);
+		stop->asked = true;
+	}
+	press_power_button(vm);
+}
 
 static void epoll_watch(int epfd, int fd, void *tag, bool on)
 {
@@ -107,16 +143,19 @@ static void epoll_watch(int epfd, int fd, void *tag, bool on)
  * the VM leaves VM_RUNNING. Unmasked vectors never come here: KVM takes
  * them by irqfd.
  */
-static void vm_serve(struct vm *vm, struct console *con)
+static void vm_serve(struct vm *vm, struct console *con,
+		     struct stop_request *stop)
 {
 	bool watching_console = con->in_fd >= 0, want;
 
 	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, true);
 	epoll_watch(vm->epoll_fd, con->in_fd, EV_CONSOLE, watching_console);
+	epoll_watch(vm->epoll_fd, stop->fd, EV_STOP, true);
 	while (atomic_load(&vm->state) == VM_RUNNING) {
 		struct epoll_event evs[16];
 		/* The UART's FIFO was full: try again shortly. */
-		int timeout = con->npending ? 10 : -1;
+		int timeout = con->npending ? 10 :
+			      stop->asked ? STOP_REPRESS_MS : -1;
 		int n = epoll_wait(vm->epoll_fd, evs, ARRAY_SIZE(evs), timeout);
 
 		if (n < 0 && errno != EINTR) {
@@ -124,11 +163,18 @@ static void vm_serve(struct vm *vm, struct console *con)
 			vm_request_state(vm, VM_CRASHED);
 			break;
 		}
+		/* A guest that missed the button (still booting) gets it again. */
+		if (n == 0 && stop->asked && !con->npending)
+			press_power_button(vm);
 		for (int i = 0; i < n; i++) {
 			void *tag = evs[i].data.ptr;
 
 			if (tag == EV_VM_STATE)
 				continue;
+			if (tag == EV_STOP) {
+				stop_requested(vm, stop);
+				continue;
+			}
 			if (tag != EV_CONSOLE) {
 				assign_masked_fired(tag);
 				continue;
@@ -147,6 +193,7 @@ static void vm_serve(struct vm *vm, struct console *con)
 		}
 	}
 	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, false);
+	epoll_watch(vm->epoll_fd, stop->fd, EV_STOP, false);
 	if (watching_console)
 		epoll_watch(vm->epoll_fd, STDIN_FILENO, EV_CONSOLE, false);
 }
@@ -155,7 +202,9 @@ int run_domain(const struct domain_config *cfg,
 	       const struct host_assignment *assign, uint64_t start_ns)
 {
 	static struct vm vm;	/* large: keep it off the stack */
+	struct stop_request stop = { .fd = -1 };
 	struct console con;
+	sigset_t term;
 	uint64_t window_start = now_ns();
 	unsigned int resets = 0;
 	bool sandboxed = false;
@@ -178,6 +227,16 @@ int run_domain(const struct domain_config *cfg,
 		pr_warn("%s: this host's KVM does not trap XSETBV (nested on an emulated CPU?): the guest gets no XSAVE/AVX",
 			cfg->name);
 		cpuid_hide_xsave = true;
+	}
+	/* Before any vCPU thread exists, so that all of them block it. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	stop.fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (stop.fd < 0) {
+		pr_err("%s: signalfd: %s", cfg->name, strerror(errno));
+		close(kvm_fd);
+		return DOMAIN_EXIT_CONFIG;
 	}
 	console_open(&con);
 	for (;;) {
@@ -210,9 +269,15 @@ int run_domain(const struct domain_config *cfg,
 			pr_err("%s: cannot start vCPUs: %s", cfg->name,
 			       strerror(-ret));
 		else
-			vm_serve(&vm, &con);
+			vm_serve(&vm, &con, &stop);
 		state = vm_join(&vm);
 		vm_destroy(&vm);
+		/* Asked to stop: a guest that reboots instead has stopped. */
+		if (state == VM_RESET && stop.asked) {
+			pr_info("%s: rebooted after the power button: not booting it again",
+				cfg->name);
+			state = VM_POWEROFF;
+		}
 		if (state != VM_RESET) {
 			ret = state == VM_POWEROFF ? DOMAIN_EXIT_POWEROFF :
 			      state == VM_DESTROY ? DOMAIN_EXIT_DESTROYED :
@@ -235,6 +300,7 @@ int run_domain(const struct domain_config *cfg,
 		pr_info("%s: rebooting", cfg->name);
 	}
 	console_close(&con);
+	close(stop.fd);
 	close(kvm_fd);
 	return ret;
 }

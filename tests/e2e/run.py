@@ -359,6 +359,36 @@ def lab_kernel_parameters_override_the_configuration():
 
 
 @test("lab")
+def lab_host_shutdown_gives_guests_the_power_button():
+    """When the poweroff-host domain ends, the other domains are not
+    killed: each gets the ACPI power button and time to flush and power
+    off, and no restart policy applies any more (e2e-shutdown.dts)."""
+    with Lab("shutdown",
+             append="slimhv.config=/etc/slimhv/e2e-shutdown.dtb") as lab:
+        boot_markers(lab)
+        lab.expect(r"slimhv: domain dom0 ended: the guest powered off",
+                   GUEST_DEADLINE, "dom0 powering off")
+        lab.expect(r"slimhv: powering off the host: its poweroff-host domain "
+                   r"powered off", 30)
+        lab.expect(r"slimhv: host shutdown: the power button to 1 domain, "
+                   r"\d+ s to power off", 30)
+        lab.expect(r"slimhv\[worker\]: worker: asked to stop: pressing the "
+                   r"power button", 30)
+        lab.expect(r"slimhv-guest: power button: powering off", 60,
+                   "the worker's guest handling the power button")
+        lab.expect(r"slimhv: domain worker ended: the guest powered off", 60)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+        assert lab.seen(r"slimhv-guest: acpid listening"), \
+            "the worker's acpid did not start"
+        assert not lab.seen(r"domain worker: restarting"), \
+            "the worker was restarted during the host shutdown"
+        assert not lab.seen(r"did not power off within"), \
+            "a domain had to be killed"
+
+
+@test("lab")
 def lab_console_input_and_guest_reboot():
     """The default appliance (configs/appliance.dts): dom0 gets the NVMe and
     the NIC; typing reaches the guest's shell through the host console and
