@@ -354,12 +354,15 @@ static void stop_domains(void)
 	pid_t pid;
 
 	for (unsigned int i = 0; i < config.nr_domains; i++)
-		if (procs[i].pid > 0 && kill(procs[i].pid, SIGTERM) == 0)
-			n++;
+		n += procs[i].pid > 0;
 	if (!n)
 		return;
+	/* Said first: the VMMs' own lines come after it. */
 	pr_info("host shutdown: the power button to %u domain%s, %d s to power off",
 		n, n == 1 ? "" : "s", SHUTDOWN_DEADLINE_S);
+	for (unsigned int i = 0; i < config.nr_domains; i++)
+		if (procs[i].pid > 0)
+			kill(procs[i].pid, SIGTERM);
 	while (any_running() && now_ns() < deadline) {
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid <= 0) {
