@@ -89,7 +89,7 @@ $(OBJ)/musl/libfdt/%.o: $(SYSROOT_STAMP)
 $(OBJ)/host/libfdt/%.o: $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@$(HOST_CC) -O1 -g -I$(LIBFDT) -fsanitize=address,undefined \
-		-c $(LIBFDT)/$*.c -o $@
+		-fno-sanitize-recover=undefined -c $(LIBFDT)/$*.c -o $@
 
 $(OBJ)/musl/%.o: %.c $(HEADERS) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
