@@ -95,6 +95,35 @@ TEST(bzimage_parse_rejects)
 	free(img);
 }
 
+/*
+ * Found by fuzzing (tests/fuzz/fuzz_bzimage.c): the header was checked
+ * before it was cut to the length the kernel declares, so a flag past its
+ * end was believed. A header that ends before xloadflags has no 64-bit
+ * entry point.
+ */
+TEST(bzimage_parse_checks_declared_header_only)
+{
+	struct bzimage bz;
+	char err[256];
+	size_t size;
+	uint8_t *img = fake_bzimage(&size);
+
+	/* jmp short to 0x236: the header ends where xloadflags starts */
+	img[0x201] = 0x236 - 0x202;
+	CHECK_EQ(bzimage_parse(img, size, &bz, err, sizeof(err)), -ENOEXEC);
+	CHECK(strstr(err, "64-bit"));
+	/* to 0x238: xloadflags is in, cmdline_size is not */
+	img[0x201] = 0x238 - 0x202;
+	CHECK_EQ(bzimage_parse(img, size, &bz, err, sizeof(err)), 0);
+	CHECK_EQ(bz.hdr.xloadflags, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G);
+	CHECK_EQ(bz.hdr.cmdline_size, 0);
+	/* to 0x204: not even the "HdrS" magic */
+	img[0x201] = 2;
+	CHECK_EQ(bzimage_parse(img, size, &bz, err, sizeof(err)), -ENOEXEC);
+	CHECK(strstr(err, "not a bzImage"));
+	free(img);
+}
+
 TEST(bzimage_parse_garbage_never_crashes)
 {
 	struct bzimage bz;
