@@ -103,6 +103,11 @@ int boot_plan(const struct guest_mem *m, const struct bzimage *bz,
 	/* The decompressor runs in place and moves the kernel up to 16 MiB. */
 	decomp_base = h->relocatable_kernel ?
 		max_u64(h->pref_address, LOAD_PHYSICAL_MIN) : h->pref_address;
+	if (decomp_base > UINT64_MAX - h->init_size) {
+		errf("the kernel asks for memory at 0x%llx, past any guest memory",
+		     (unsigned long long)decomp_base);
+		return -ENOMEM;
+	}
 	bl->kernel_end = max_u64(KERNEL_LOAD_GPA + bz->kernel_size,
 				 decomp_base + h->init_size);
 	if (bl->kernel_end > m->low_size) {

@@ -196,6 +196,36 @@ TEST(boot_plan_memory_too_small_for_kernel)
 	free(img);
 }
 
+/*
+ * Found by fuzzing (tests/fuzz/fuzz_bzimage.c): a preferred address near
+ * 2^64 plus init_size wrapped around, and the plan took the kernel's
+ * decompression area for a few MiB at the bottom of RAM.
+ */
+TEST(boot_plan_kernel_address_wraps)
+{
+	struct guest_mem m;
+	struct bzimage bz;
+	struct boot_layout bl;
+	char err[256];
+	size_t size;
+	uint8_t *img = fake_bzimage(&size);
+	struct setup_header *h = (void *)(img + 0x1f1);
+
+	h->relocatable_kernel = 0;
+	h->pref_address = 0xffffffffffe00000ULL;
+	fake_mem(&m, 256 * SZ_1M);
+	REQUIRE(bzimage_parse(img, size, &bz, err, sizeof(err)) == 0);
+	CHECK_EQ(boot_plan(&m, &bz, 0, 0, &bl, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "past any guest memory"));
+	/* the last address that does not wrap: simply too large */
+	h->pref_address = UINT64_MAX - h->init_size;
+	REQUIRE(bzimage_parse(img, size, &bz, err, sizeof(err)) == 0);
+	CHECK_EQ(boot_plan(&m, &bz, 0, 0, &bl, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "too small for the kernel"));
+	free(m.host);
+	free(img);
+}
+
 TEST(e820_layout_low_only)
 {
 	struct guest_mem m = { 0 };
