@@ -14,6 +14,7 @@ pkgs=(
 	qemu-system-x86			# the lab machine
 	python3				# the lab test driver
 	e2fsprogs			# debugfs, e2fsck: the lab disk read from outside
+	clang-14 libclang-rt-14-dev	# the fuzz harnesses: clang, libFuzzer, sanitizers
 )
 
 missing=()
