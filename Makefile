@@ -26,6 +26,7 @@ PURE_SRCS := \
 	vmm/bootparams.c \
 	vmm/acpi.c \
 	vmm/config.c \
+	vmm/configfile.c \
 	vmm/cmdline.c \
 	devices/bus.c \
 	devices/uart8250.c \
@@ -78,11 +79,18 @@ SYSROOT_STAMP := $(SYSROOT)/.done
 DTS      := $(wildcard configs/*.dts tests/e2e/*.dts)
 DTBS     := $(addprefix $(IMG)/dtb/,$(notdir $(DTS:.dts=.dtb)))
 
-.PHONY: all help deps slimhv kernels initramfs run check unit e2e bench \
+.PHONY: all help deps slimhv kernels initramfs image run check unit e2e bench \
 	clean distclean checkpatch fuzzers fuzz fuzz-replay fuzz-seeds
 
 help:
-	@echo "make            build images/: host bzImage and initramfs, guest kernel and initramfs"
+	@echo "make            build images/: host bzImage and initramfs, guest kernel and initramfs,"
+	@echo "                and the boot media (make image)"
+	@echo "make image      images/slimhv.efi (UEFI), images/slimhv-usb.img (dd to a USB stick),"
+	@echo "                images/slimhv.ipxe with bzImage and initramfs.img (PXE)"
+	@echo "                DOMAINS=FILE.dts: the domain configuration to boot (default configs/appliance.dts)"
+	@echo "                PAYLOADS=DIR: its files become /guest/... (default: the guest this tree builds)"
+	@echo "                CMDLINE=\"...\": the host kernel's command line"
+	@echo "                SIGN_KEY=KEY SIGN_CERT=CERT: sign slimhv.efi for Secure Boot (sbsign)"
 	@echo "make run        install what is missing, build, boot the appliance in the QEMU lab"
 	@echo "make check      install what is missing, build, run every test tier that can run here"
 	@echo "make bench      sizes and lab boot times (median of 5 boots)"
@@ -179,25 +187,39 @@ $(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guest.list $@
 
-# The host initramfs is two archives, concatenated: slimhv, busybox and the
-# configuration; then the guest payloads. The first alone is what the size
-# target counts.
-$(IMG)/initramfs-base.cpio.gz: initramfs/host.list initramfs/host-profile $(MKCPIO) $(IMG)/slimhv $(DTBS)
+# The host initramfs (images/initramfs.img, written by `make image`) is
+# archives concatenated: slimhv, busybox and the stock configurations (xz);
+# the guest payloads (a plain cpio: they are compressed already); and, with
+# DOMAINS=, the domain configuration to boot. The first alone is what the
+# size target counts.
+$(IMG)/initramfs-base.cpio.xz: initramfs/host.list initramfs/host-profile $(MKCPIO) $(IMG)/slimhv $(DTBS)
 	@echo "  CPIO    $@"
 	@DTBS="$(DTBS)" $(MKCPIO) initramfs/host.list $@ busybox-links
 
-$(IMG)/initramfs-guests.cpio.gz: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz
+$(IMG)/initramfs-guests.cpio: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guests.list $@
 
-$(IMG)/initramfs.cpio.gz: $(IMG)/initramfs-base.cpio.gz $(IMG)/initramfs-guests.cpio.gz
-	@cat $^ >$@
-
-IMAGES := $(IMG)/bzImage $(IMG)/initramfs.cpio.gz $(IMG)/guest/bzImage \
+IMAGES := $(IMG)/bzImage $(IMG)/initramfs-base.cpio.xz \
+	$(IMG)/initramfs-guests.cpio $(IMG)/guest/bzImage \
 	$(IMG)/guest/initramfs.cpio.gz
 
-all: $(IMAGES)
-	@ls -l $(IMAGES) $(IMG)/slimhv | awk '{printf "  %-32s %9d bytes\n", $$9, $$5}'
+# The boot media: seconds, no kernel build (scripts/mkimage.sh).
+DOMAINS  ?=
+PAYLOADS ?=
+CMDLINE  ?=
+SIGN_KEY ?=
+SIGN_CERT ?=
+image: $(IMAGES) $(IMG)/slimhv
+	@scripts/mkimage.sh $(if $(DOMAINS),--domains "$(DOMAINS)") \
+		$(if $(PAYLOADS),--payloads "$(PAYLOADS)") \
+		$(if $(CMDLINE),--cmdline "$(CMDLINE)") \
+		$(if $(SIGN_KEY),--sign-key "$(SIGN_KEY)") \
+		$(if $(SIGN_CERT),--sign-cert "$(SIGN_CERT)") $(IMG)
+
+all: image
+	@ls -l $(IMAGES) $(IMG)/initramfs.img $(IMG)/slimhv | \
+		awk '{printf "  %-32s %9d bytes\n", $$9, $$5}'
 
 unit: $(OBJ)/unit-tests $(DTBS)
 	@SLIMHV_TEST_DTB_DIR=$(CURDIR)/$(IMG)/dtb $(OBJ)/unit-tests
@@ -225,7 +247,7 @@ fuzz-seeds: $(DTBS)
 	@python3 tests/fuzz/mkseeds.py $(IMG)/dtb
 
 e2e: all
-	@python3 tests/e2e/run.py cli lab
+	@python3 tests/e2e/run.py cli image lab firmware
 
 bench: deps
 	@$(MAKE) --no-print-directory all

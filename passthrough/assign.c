@@ -439,6 +439,9 @@ static void hook_msi_changed(void *ctx)
 		nr = ARRAY_SIZE(ad->msi_efd);
 	if (nr > ad->vfio.num_irqs[VFIO_PCI_MSI_IRQ_INDEX])
 		nr = ad->vfio.num_irqs[VFIO_PCI_MSI_IRQ_INDEX];
+	pr_debug("%s: MSI: %u vector%s, mask 0x%x, message 0x%llx/0x%x",
+		 ad->vfio.bdf, nr, nr == 1 ? "" : "s", m->mask,
+		 (unsigned long long)m->addr, m->data);
 	/* Route every enabled vector; drop the irqfds of the others. */
 	for (unsigned int v = 0; v < ARRAY_SIZE(ad->msi_efd); v++) {
 		bool live = v < nr && !(m->maskable && (m->mask & (1U << v)));
@@ -572,8 +575,12 @@ static int place_bars(struct assigned_dev *ad, char *err, size_t errlen)
 			vm->pci_pio_next = io + bi->size;
 			continue;
 		}
-		/* Large 64-bit BARs go above 4 GiB, the rest below. */
-		if (bi->is_64 && bi->size >= 256 * SZ_1M) {
+		/*
+		 * 64-bit prefetchable BARs, and any 64-bit BAR too large for
+		 * the window below 4 GiB to hold comfortably, go above 4 GiB
+		 * (as firmware places them); the rest below.
+		 */
+		if (bi->is_64 && (bi->prefetch || bi->size >= 256 * SZ_1M)) {
 			next = &vm->pci_mmio64_next;
 			limit = guest_mmio64_base(&vm->mem) + PCI_MMIO64_SIZE;
 		} else {
@@ -686,6 +693,9 @@ int assign_devices(struct vm *vm, const struct host_assignment *a,
 	if (ret)
 		return ret;
 	vm->vfio_open = true;
+	pr_info("%s: VFIO through %s", vm->cfg->name, vm->vfio.legacy ?
+		"the legacy type1 container (/dev/vfio/vfio)" :
+		"iommufd (/dev/iommu) and the device cdevs");
 	vm->pci_mmio32_next = PCI_MMIO32_BASE;
 	vm->pci_mmio64_next = guest_mmio64_base(&vm->mem);
 	vm->pci_pio_next = PCI_PIO_BASE;

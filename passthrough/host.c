@@ -145,6 +145,63 @@ int host_pci_scan(struct host_pci_dev *devs, unsigned int max)
 	return n;
 }
 
+const char *host_pci_class_name(uint32_t class_code)
+{
+	static const struct {
+		uint32_t code, mask;
+		const char *name;
+	} names[] = {
+		{ 0x010800, 0xffff00, "nvme" },
+		{ 0x010000, 0xff0000, "storage" },
+		{ 0x020000, 0xff0000, "net" },
+		{ 0x030000, 0xff0000, "display" },
+		{ 0x040000, 0xff0000, "multimedia" },
+		{ 0x050000, 0xff0000, "memory" },
+		{ 0x060000, 0xff0000, "bridge" },
+		{ 0x070000, 0xff0000, "communication" },
+		{ 0x080000, 0xff0000, "system" },
+		{ 0x090000, 0xff0000, "input" },
+		{ 0x0c0300, 0xffff00, "usb" },
+		{ 0x0c0000, 0xff0000, "serial-bus" },
+		{ 0x120000, 0xff0000, "accelerator" },
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(names); i++)
+		if ((class_code & names[i].mask) == names[i].code)
+			return names[i].name;
+	return "other";
+}
+
+void host_pci_describe(const struct host_pci_dev *devs, unsigned int n,
+		       unsigned int i, char *buf, size_t len)
+{
+	const struct host_pci_dev *d = &devs[i];
+	unsigned int peers = 0;
+	size_t at;
+
+	at = snprintf(buf, len, "%s %04x:%04x %s (class 0x%06x), ", d->bdf,
+		      d->vendor, d->device,
+		      host_pci_class_name(d->class_code), d->class_code);
+	if (at >= len)
+		return;
+	if (d->group < 0) {
+		at += snprintf(buf + at, len - at, "in no IOMMU group");
+	} else {
+		at += snprintf(buf + at, len - at, "IOMMU group %d", d->group);
+		for (unsigned int j = 0; j < n && at < len; j++) {
+			if (j == i || devs[j].group != d->group ||
+			    (devs[j].class_code >> 8) == PCI_CLASS_BRIDGE_PCI_CODE)
+				continue;
+			at += snprintf(buf + at, len - at, "%s %s",
+				       peers++ ? "" : " with", devs[j].bdf);
+		}
+		if (!peers && at < len)
+			at += snprintf(buf + at, len - at, " alone");
+	}
+	if (d->driver[0] && at < len)
+		snprintf(buf + at, len - at, ", driver %s", d->driver);
+}
+
 static bool dir_nonempty(const char *path)
 {
 	char full[PATH_MAX];

@@ -39,6 +39,20 @@ extern const char *host_root;
 int host_pci_scan(struct host_pci_dev *devs, unsigned int max);
 
 /*
+ * One line about devs[@i] for the pre-flight list, in the words a domain's
+ * "devices" takes: "0000:00:02.0 8086:10d3 net (class 0x020000), IOMMU
+ * group 2 alone" or "... IOMMU group 4 with 0000:00:1f.0 0000:00:1f.3"
+ * (the group's other devices, PCI bridges left out as binding ignores
+ * them), and ", driver NAME" when a host driver holds it. @devs is what
+ * host_pci_scan() found (@n devices).
+ */
+void host_pci_describe(const struct host_pci_dev *devs, unsigned int n,
+		       unsigned int i, char *buf, size_t len);
+
+/* A short name for a PCI class code: "nvme", "net", "storage", "usb"... */
+const char *host_pci_class_name(uint32_t class_code);
+
+/*
  * Machine-wide checks for passthrough: an IOMMU with interrupt remapping,
  * no VFIO no-IOMMU mode, no unsafe-interrupt override.
  */

@@ -16,6 +16,8 @@
 
 #define errf(...)	snprintf(err, errlen, __VA_ARGS__)
 
+bool vfio_use_container;
+
 int vfio_ctx_open(struct vfio_ctx *ctx, char *err, size_t errlen)
 {
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
@@ -24,7 +26,8 @@ int vfio_ctx_open(struct vfio_ctx *ctx, char *err, size_t errlen)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->iommufd = -1;
 	ctx->container = -1;
-	ctx->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (!vfio_use_container)
+		ctx->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	if (ctx->iommufd >= 0) {
 		ret = kvm_ioctl_val(ctx->iommufd, IOMMU_IOAS_ALLOC, &alloc);
 		if (ret) {
@@ -35,7 +38,7 @@ int vfio_ctx_open(struct vfio_ctx *ctx, char *err, size_t errlen)
 		ctx->ioas = alloc.out_ioas_id;
 		return 0;
 	}
-	/* No iommufd: the legacy container. */
+	/* No iommufd (or not wanted): the legacy container. */
 	ctx->legacy = true;
 	ctx->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (ctx->container < 0) {

@@ -16,6 +16,12 @@
 #define VFIO_MAX_GROUPS		16
 #define VFIO_MAX_SPARSE		8
 
+/*
+ * Use the legacy group/container (type1) API even where /dev/iommu exists:
+ * PID 1 sets it from the kernel parameter slimhv.vfio=container.
+ */
+extern bool vfio_use_container;
+
 struct vfio_ctx {
 	bool legacy;
 	int iommufd;		/* iommufd mode */

@@ -31,11 +31,13 @@ tier fuzz env FUZZ_TIME="${FUZZ_CHECK_TIME:-30}" FUZZ_MERGE=0 \
 	scripts/fuzz.sh run
 tier checkpatch scripts/checkpatch.sh
 tier cli python3 tests/e2e/run.py cli
+tier image python3 tests/e2e/run.py image
 # The lab needs no /dev/kvm on this machine (QEMU's TCG emulates SVM): it
 # runs everywhere, CI included, and is never skipped.
 tier lab python3 tests/e2e/run.py lab
-
-summary+=("$(printf '%-13s not run: passthrough I/O stalls or hangs now and then in the lab (README, Status); run.py lab-pt-io runs it' lab-pt-io)")
+# The boot media through the lab's firmware: OVMF (UEFI) and SeaBIOS with
+# iPXE (network boot), as on a server.
+tier firmware python3 tests/e2e/run.py firmware
 
 echo
 echo "=== summary"

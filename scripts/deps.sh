@@ -15,6 +15,13 @@ pkgs=(
 	python3				# the lab test driver
 	e2fsprogs			# debugfs, e2fsck: the lab disk read from outside
 	clang-14 libclang-rt-14-dev	# the fuzz harnesses: clang, libFuzzer, sanitizers
+	# The boot media (scripts/mkimage.sh) and the firmware tests:
+	systemd-boot-efi		# the EFI stub of images/slimhv.efi
+	dosfstools mtools gdisk		# the USB image's FAT32 ESP and GPT, no root
+	sbsigntool			# sbsign: slimhv.efi signed for Secure Boot
+	openssl				# the signing test's throwaway key
+	ovmf				# UEFI firmware for the lab
+	ipxe-qemu			# the lab NICs' network-boot ROMs
 )
 
 missing=()

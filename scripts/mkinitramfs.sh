@@ -1,7 +1,9 @@
 #!/bin/bash
-# Usage: mkinitramfs.sh LIST OUTPUT.cpio.gz [busybox-links]
+# Usage: mkinitramfs.sh LIST OUTPUT [busybox-links]
 # Fills in the @VAR@ paths of a gen_init_cpio list, optionally adds a link
-# for every busybox applet under /bin, and writes a gzip'd newc archive.
+# for every busybox applet under /bin, and writes a newc archive, compressed
+# as OUTPUT's name says: .cpio.gz (gzip), .cpio.xz (xz, in the form the
+# kernel's decompressor takes: CRC32, the x86 BCJ filter) or .cpio (none).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -29,6 +31,12 @@ if [ "$links" = busybox-links ]; then
 		echo "slink /$app /bin/busybox 0777 0 0"
 	done >>"$tmp"
 fi
+case "$out" in
+*.cpio.gz) compress=(gzip -9 -n) ;;
+*.cpio.xz) compress=(xz -T1 --check=crc32 --x86 --lzma2=preset=9e,dict=1MiB) ;;
+*.cpio) compress=(cat) ;;
+*) echo "mkinitramfs: $out: the name must end in .cpio.gz, .cpio.xz or .cpio" >&2; exit 2 ;;
+esac
 mkdir -p "$(dirname "$out")"
-"$gen" "$tmp" | gzip -9 -n >"$out.tmp"
+"$gen" "$tmp" | "${compress[@]}" >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -28,6 +28,7 @@ const char cmdline_run_usage[] =
 	"                     0000:00:03.0, 8086:10d3, class:nvme, class:net or class:0xCCSSPP\n"
 	"  --name NAME        the guest's name, 1 to 31 of a-z, 0-9, '_', '-' (default guest)\n"
 	"  --restart POLICY   stay-down (default), restart or poweroff-host\n"
+	"  --hugepages MODE   guest RAM in 2 MiB pages: auto (default), on or off\n"
 	"  --help             this text\n"
 	"Options take their value as --opt VALUE or --opt=VALUE.\n";
 
@@ -40,6 +41,7 @@ enum run_opt {
 	OPT_VFIO,
 	OPT_NAME,
 	OPT_RESTART,
+	OPT_HUGEPAGES,
 	OPT_HELP,
 };
 
@@ -55,6 +57,7 @@ static const struct {
 	[OPT_VFIO] = { "--vfio", true },
 	[OPT_NAME] = { "--name", true },
 	[OPT_RESTART] = { "--restart", true },
+	[OPT_HUGEPAGES] = { "--hugepages", true },
 	[OPT_HELP] = { "--help", false },
 };
 
@@ -176,6 +179,11 @@ static int apply(enum run_opt opt, const char *val, struct domain_config *d,
 	case OPT_RESTART:
 		if (parse_restart_policy(val, &d->restart))
 			return fail(err, errlen, "--restart: '%s' is not one of stay-down, restart, poweroff-host",
+				    shown);
+		return 0;
+	case OPT_HUGEPAGES:
+		if (parse_hugepages_mode(val, &d->hugepages))
+			return fail(err, errlen, "--hugepages: '%s' is not one of auto, on, off",
 				    shown);
 		return 0;
 	case OPT_HELP:

@@ -32,6 +32,12 @@ static const char *const restart_names[] = {
 	[RESTART_POWEROFF_HOST] = "poweroff-host",
 };
 
+static const char *const hugepages_names[] = {
+	[HUGEPAGES_AUTO] = "auto",
+	[HUGEPAGES_ON] = "on",
+	[HUGEPAGES_OFF] = "off",
+};
+
 struct parser {
 	const void *fdt;
 	const char *file;
@@ -115,6 +121,26 @@ int parse_restart_policy(const char *s, enum restart_policy *p)
 	for (i = 0; s && i < ARRAY_SIZE(restart_names); i++) {
 		if (!strcmp(s, restart_names[i])) {
 			*p = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *hugepages_mode_name(enum hugepages_mode m)
+{
+	if ((unsigned int)m >= ARRAY_SIZE(hugepages_names))
+		return "unknown";
+	return hugepages_names[m];
+}
+
+int parse_hugepages_mode(const char *s, enum hugepages_mode *m)
+{
+	unsigned int i;
+
+	for (i = 0; s && i < ARRAY_SIZE(hugepages_names); i++) {
+		if (!strcmp(s, hugepages_names[i])) {
+			*m = i;
 			return 0;
 		}
 	}
@@ -573,6 +599,22 @@ static int prop_restart(struct parser *p, const char *path,
 	return 0;
 }
 
+static int prop_hugepages(struct parser *p, const char *path,
+			  const struct prop_val *v, struct domain_config *d)
+{
+	char shown[MSG_VAL_MAX];
+	int ret = prop_string(p, path, v, SIZE_MAX, false);
+
+	if (ret)
+		return ret;
+	if (parse_hugepages_mode(v->data, &d->hugepages)) {
+		config_printable(shown, sizeof(shown), v->data, v->len);
+		return fail(p, path, "hugepages \"%s\" is not one of \"auto\", \"on\", \"off\"",
+			    shown);
+	}
+	return 0;
+}
+
 static int prop_boot_order(struct parser *p, const char *path,
 			   const struct prop_val *v, struct domain_config *d)
 {
@@ -636,6 +678,7 @@ static const struct prop_handler domain_props[] = {
 	{ "cmdline", "cmdline = \"console=ttyS0\"", false, prop_cmdline },
 	{ "privileged", "privileged;", false, prop_privileged },
 	{ "restart", "restart = \"stay-down\"", false, prop_restart },
+	{ "hugepages", "hugepages = \"auto\"", false, prop_hugepages },
 	{ "boot-order", "boot-order = <0>", false, prop_boot_order },
 	{ "devices", "devices = \"0000:00:03.0\", \"class:nvme\"", false,
 	  prop_devices },

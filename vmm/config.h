@@ -38,6 +38,9 @@
  *   privileged	optional, no value: the domain owns the control channel
  *   restart	what to do when the guest stops: "stay-down" (default),
  *		"restart" or "poweroff-host"
+ *   hugepages	how guest RAM is backed: "auto" (default: 2 MiB pages when
+ *		the host has them free, else 4 KiB pages), "on" (2 MiB
+ *		pages or the domain does not start) or "off" (4 KiB pages)
  *   boot-order	one cell; default 0; lower starts first, privileged
  *		domains first among equals, then in file order
  *   devices	optional string list, at most 16 entries, each one of
@@ -77,6 +80,13 @@ enum restart_policy {
 	RESTART_POWEROFF_HOST,
 };
 
+/* How guest RAM is backed (the domain's hugepages property). */
+enum hugepages_mode {
+	HUGEPAGES_AUTO,		/* 2 MiB pages when the host has them */
+	HUGEPAGES_ON,		/* 2 MiB pages or the domain does not start */
+	HUGEPAGES_OFF,		/* 4 KiB pages */
+};
+
 enum dev_match_kind {
 	DEV_MATCH_BDF,
 	DEV_MATCH_ID,
@@ -102,6 +112,7 @@ struct domain_config {
 	char cmdline[2048];
 	bool privileged;
 	enum restart_policy restart;
+	enum hugepages_mode hugepages;
 	unsigned int boot_order;
 	unsigned int nr_devices;
 	struct dev_match devices[CONFIG_MAX_DEVICES];
@@ -148,6 +159,10 @@ bool dev_match_device(const struct dev_match *m, uint16_t domain, uint8_t bus,
 /* "stay-down", "restart", "poweroff-host"; returns 0 or -EINVAL. */
 int parse_restart_policy(const char *s, enum restart_policy *p);
 const char *restart_policy_name(enum restart_policy p);
+
+/* "auto", "on", "off"; returns 0 or -EINVAL. */
+int parse_hugepages_mode(const char *s, enum hugepages_mode *m);
+const char *hugepages_mode_name(enum hugepages_mode m);
 
 /* A domain name: 1 to 31 of a-z, 0-9, '_' and '-'. */
 bool config_name_valid(const char *name);

@@ -15,11 +15,14 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "passthrough/host.h"
 #include "vmm/config.h"
+#include "vmm/configfile.h"
 #include "vmm/init.h"
 #include "vmm/log.h"
 #include "vmm/run.h"
@@ -85,6 +88,34 @@ static bool dir_has_entries(const char *path)
 }
 
 /*
+ * What passthrough can use on this machine: the machine-wide verdict, then
+ * every PCI device but the bridges, with its IOMMU group, so that a domain's
+ * "devices" can be chosen from the console.
+ */
+static void preflight_passthrough(void)
+{
+	static struct host_pci_dev devs[HOST_MAX_PCI];
+	char why[400], line[512];
+	int n;
+
+	if (host_iommu_preflight(why, sizeof(why)) == 0)
+		pr_info("pre-flight: passthrough possible: IOMMU on, interrupt remapping on");
+	else
+		pr_warn("pre-flight: passthrough refused on this machine: %s", why);
+	n = host_pci_scan(devs, HOST_MAX_PCI);
+	if (n < 0) {
+		pr_warn("pre-flight: cannot list PCI devices: %s", strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if ((devs[i].class_code >> 16) == 0x06)	/* bridges */
+			continue;
+		host_pci_describe(devs, n, i, line, sizeof(line));
+		pr_info("pre-flight: pci %s", line);
+	}
+}
+
+/*
  * Pre-flight: what the host must have. A missing /dev/kvm is fatal for
  * every domain; a missing IOMMU only for domains that are given devices
  * (refused when they are assigned).
@@ -101,7 +132,32 @@ static int preflight(void)
 		pr_warn("pre-flight: no IOMMU found: boot with intel_iommu=on (or enable VT-d/AMD-Vi in the firmware); device passthrough is refused without it");
 	else
 		pr_info("pre-flight: IOMMU present");
+	preflight_passthrough();
 	return ret;
+}
+
+/*
+ * Let the kernel hand out 2 MiB pages for guest RAM from free memory on
+ * demand ("surplus" huge pages), up to all of the host's RAM: nothing is
+ * set aside at boot, and a domain's pages go back to the host when its
+ * VMM exits. Without hugetlb support, domains use 4 KiB pages.
+ */
+static void allow_hugepages(void)
+{
+	struct sysinfo si;
+	char num[32];
+	int fd, len;
+
+	if (sysinfo(&si) < 0)
+		return;
+	len = snprintf(num, sizeof(num), "%llu\n",
+		       (unsigned long long)si.totalram * si.mem_unit >> 21);
+	fd = open("/proc/sys/vm/nr_overcommit_hugepages", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, num, len) != len)
+		pr_warn("pre-flight: cannot enable 2 MiB pages for guest memory: %s",
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Value of "key=" on the kernel command line, or NULL. */
@@ -134,31 +190,9 @@ static const char *kernel_param(const char *key, char *buf, size_t len)
 static int load_config(const char *path)
 {
 	char err[512];
-	void *blob;
-	struct stat st;
-	ssize_t n;
-	int fd, ret;
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_err("config %s: %s", path, strerror(errno));
-		return -ENOENT;
-	}
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (1 << 20)) {
-		pr_err("config %s: not a device-tree blob of sane size", path);
-		close(fd);
-		return -EINVAL;
-	}
-	blob = malloc(st.st_size);
-	n = blob ? read(fd, blob, st.st_size) : -1;
-	close(fd);
-	if (n != st.st_size) {
-		pr_err("config %s: cannot read it", path);
-		free(blob);
-		return -EIO;
-	}
-	ret = config_parse(blob, st.st_size, path, &config, err, sizeof(err));
-	free(blob);
+	ret = config_load_file(path, &config, err, sizeof(err));
 	if (ret)
 		pr_err("%s", err);
 	return ret;
@@ -354,6 +388,13 @@ void init_main(uint64_t start_ns)
 	pr_info("slimhv starting as PID 1");
 	if (kernel_param("slimhv.verbose", buf, sizeof(buf)))
 		log_verbosity = LOG_DEBUG;
+	if (kernel_param("slimhv.vfio", buf, sizeof(buf))) {
+		if (!strcmp(buf, "container"))
+			vfio_use_container = true;
+		else if (strcmp(buf, "iommufd"))
+			pr_warn("slimhv.vfio=%s: not \"iommufd\" or \"container\"; using iommufd where the kernel has it",
+				buf);
+	}
 
 	cfg_path = kernel_param("slimhv.config", path, sizeof(path));
 	if (!cfg_path)
@@ -362,6 +403,7 @@ void init_main(uint64_t start_ns)
 	if (kernel_param("slimhv.rescue", buf, sizeof(buf))) {
 		rescue_pid = spawn_rescue_shell();
 	} else if (preflight() == 0 && load_config(cfg_path) == 0) {
+		allow_hugepages();
 		clock_gettime(CLOCK_MONOTONIC, &boot);
 		pr_info("ready: %u domain%s from %s, %ld.%03ld s after kernel start",
 			config.nr_domains, config.nr_domains == 1 ? "" : "s",

@@ -10,6 +10,7 @@
 
 #include "vmm/cmdline.h"
 #include "vmm/config.h"
+#include "vmm/configfile.h"
 #include "vmm/init.h"
 #include "vmm/log.h"
 #include "vmm/run.h"
@@ -17,6 +18,7 @@
 
 static const char usage[] =
 	"usage: slimhv run --kernel BZIMAGE [options]   run one guest\n"
+	"       slimhv check CONFIG.dtb                  check a domain configuration\n"
 	"       slimhv help                             this text\n"
 	"As PID 1 (the appliance's /init), slimhv boots the domains of\n"
 	SLIMHV_DEFAULT_CONFIG " (kernel parameter slimhv.config=PATH).\n";
@@ -46,6 +48,26 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 	return run_domain(&cfg, &assign, start_ns);
 }
 
+/* Parse a configuration as PID 1 would, and show what it describes. */
+static int cmd_check(int argc, char **argv)
+{
+	static struct slimhv_config cfg;
+	char err[512];
+
+	if (argc != 2) {
+		pr_err("usage: slimhv check CONFIG.dtb");
+		return DOMAIN_EXIT_CONFIG;
+	}
+	if (config_load_file(argv[1], &cfg, err, sizeof(err))) {
+		pr_err("%s", err);
+		return DOMAIN_EXIT_CONFIG;
+	}
+	printf("%s: %u domain%s\n", argv[1], cfg.nr_domains,
+	       cfg.nr_domains == 1 ? "" : "s");
+	config_print(stdout, &cfg);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t start_ns = now_ns();
@@ -54,6 +76,8 @@ int main(int argc, char **argv)
 		init_main(start_ns);
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1, start_ns);
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "help") ||
 			  !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(usage, stdout);

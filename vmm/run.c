@@ -186,10 +186,10 @@ int run_domain(const struct domain_config *cfg,
 			ret = resets ? DOMAIN_EXIT_CRASHED : DOMAIN_EXIT_CONFIG;
 			break;
 		}
-		pr_info("%s: starting %u vCPU%s, %llu MiB, kernel %s",
+		pr_info("%s: starting %u vCPU%s, %llu MiB in %s pages, kernel %s",
 			cfg->name, cfg->cpus, cfg->cpus > 1 ? "s" : "",
 			(unsigned long long)(cfg->mem_bytes >> 20),
-			cfg->kernel);
+			vm.mem_huge ? "2 MiB" : "4 KiB", cfg->kernel);
 		ret = vm_start(&vm);
 		if (ret)
 			pr_err("%s: cannot start vCPUs: %s", cfg->name,

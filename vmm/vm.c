@@ -24,6 +24,11 @@
 
 #define errf(...)	snprintf(err, errlen, __VA_ARGS__)
 
+#define HUGE_2M		(2ULL << 20)
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB	(21 << 26)
+#endif
+
 uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -228,6 +233,57 @@ void vm_free_slot(struct vm *vm, int slot)
 	vm->slots_used[slot] = 0;
 }
 
+/*
+ * Guest RAM, in 2 MiB pages when the domain allows it and the host has
+ * them (PID 1 lets the kernel take them from free memory on demand): the
+ * nested page tables and the IOMMU's tables for passed-through devices
+ * then use 2 MiB entries. A DMA that crosses a 4 KiB boundary is then one
+ * IOMMU translation, which matters to device models that cannot split a
+ * DMA in two (QEMU 7.2's e1000e drops such packets: see README "The
+ * lab"). hugetlb memory is reserved here, at mmap() time, so a host that
+ * runs short fails now, not with SIGBUS while the guest runs.
+ */
+static int vm_alloc_ram(struct vm *vm, char *err, size_t errlen)
+{
+	enum hugepages_mode mode = vm->cfg->hugepages;
+	unsigned long long mib = vm->mem.size >> 20;
+	size_t len = (vm->mem.size + HUGE_2M - 1) & ~(HUGE_2M - 1);
+	int huge_errno = 0;
+	void *p = MAP_FAILED;
+
+	if (mode != HUGEPAGES_OFF) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			 MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+		if (p != MAP_FAILED) {
+			vm->mem.host = p;
+			vm->mem_map_size = len;
+			vm->mem_huge = true;
+			return 0;
+		}
+		huge_errno = errno;
+		if (mode == HUGEPAGES_ON) {
+			errf("cannot have %llu MiB of guest memory in 2 MiB pages (hugepages = \"on\"): %s",
+			     mib, strerror(huge_errno));
+			return -ENOMEM;
+		}
+	}
+	len = vm->mem.size;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		errf("cannot allocate %llu MiB of guest memory: %s", mib,
+		     strerror(errno));
+		return -ENOMEM;
+	}
+	if (mode == HUGEPAGES_AUTO)
+		pr_warn("%s: guest memory in 4 KiB pages: no %llu MiB of 2 MiB pages (%s)",
+			vm->cfg->name, mib, strerror(huge_errno));
+	vm->mem.host = p;
+	vm->mem_map_size = len;
+	vm->mem_huge = false;
+	return 0;
+}
+
 static int vm_setup_memory(struct vm *vm, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region region;
@@ -239,15 +295,9 @@ static int vm_setup_memory(struct vm *vm, char *err, size_t errlen)
 		errf("bad guest memory size");
 		return ret;
 	}
-	vm->mem.host = mmap(NULL, vm->mem.size, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem.host == MAP_FAILED) {
-		vm->mem.host = NULL;
-		errf("cannot allocate %llu MiB of guest memory: %s",
-		     (unsigned long long)(vm->mem.size >> 20), strerror(errno));
-		return -ENOMEM;
-	}
-	madvise(vm->mem.host, vm->mem.size, MADV_HUGEPAGE);
+	ret = vm_alloc_ram(vm, err, errlen);
+	if (ret)
+		return ret;
 
 	region = (struct kvm_userspace_memory_region) {
 		.slot = 0,
@@ -574,7 +624,7 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	assign_release(vm);
 	if (vm->mem.host)
-		munmap(vm->mem.host, vm->mem.size);
+		munmap(vm->mem.host, vm->mem_map_size);
 	vm->mem.host = NULL;
 	free(vm->cpuid);
 	vm->cpuid = NULL;

@@ -61,6 +61,8 @@ struct vm {
 	atomic_int state;
 
 	struct guest_mem mem;
+	size_t mem_map_size;		/* mem.size rounded to the page size */
+	bool mem_huge;			/* guest RAM in 2 MiB pages */
 	struct bus pio;
 	struct bus mmio;
 	struct uart8250 uart;

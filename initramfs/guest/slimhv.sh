@@ -69,6 +69,33 @@ list_pci() {
 	done
 }
 
+# "irqs BDF [vendor:device] N" for each PCI device with MSI or MSI-X
+# vectors: N is the sum of its vectors' counts over all CPUs.
+list_irqs() {
+	for _d in /sys/bus/pci/devices/*; do
+		[ -e "$_d/vendor" ] || continue
+		_n=$(awk -v bdf="-${_d##*/}" '
+			NR == 1 { ncpu = NF; next }
+			index($0, bdf) { for (i = 2; i <= ncpu + 1; i++) s += $i; found = 1 }
+			END { if (found) print s }' /proc/interrupts)
+		[ -n "$_n" ] || continue
+		_v=$(cat "$_d/vendor") _i=$(cat "$_d/device")
+		say "irqs ${_d##*/} [${_v#0x}:${_i#0x}] $_n"
+	done
+}
+
+# "irq NAME CHIP N" for each interrupt line of the NVMe and the NIC
+# (NAME nvme0q0, eth0-rx-0, ...; CHIP IO-APIC for INTx, PCI-MSI or
+# PCI-MSIX-BDF; N summed over all CPUs).
+list_dev_irqs() {
+	awk 'NR == 1 { ncpu = NF; next }
+	     $NF ~ /^(nvme|eth)/ {
+		s = 0
+		for (i = 2; i <= ncpu + 1; i++) s += $i
+		print "slimhv-guest: irq " $NF " " $(ncpu + 2) " " s
+	     }' /proc/interrupts
+}
+
 # Wait up to $1 seconds for the NVMe namespace; sets $disk (/dev/nvme0n1).
 wait_disk() {
 	_n=$(( $1 * 2 ))

@@ -17,6 +17,9 @@ LOGS = os.path.join(IMAGES, "logs")
 HOST_DEADLINE = 120
 GUEST_DEADLINE = 240
 EXIT_DEADLINE = 90
+# Firmware boots (OVMF, SeaBIOS with iPXE) before the kernel: 10 to 40 s
+# under TCG.
+FIRMWARE_DEADLINE = 240
 
 
 class LabError(AssertionError):
@@ -25,10 +28,14 @@ class LabError(AssertionError):
 
 class Lab:
     def __init__(self, name, append="", iommu="intel", qemu_args=(),
-                 native=False, disk=None, net_opts=None):
+                 native=False, disk=None, net_opts=None, uefi=None,
+                 pxe=None):
         """@native boots the guest kernel directly (no slimhv); @disk is
         the NVMe's backing file; @net_opts is appended to the lab's
-        "-netdev user" (e.g. "bootfile=slimhv-port=N")."""
+        "-netdev user" (e.g. "bootfile=slimhv-port=N"). Through firmware
+        instead of QEMU's own kernel loading: @uefi is a disk image that
+        OVMF boots as a USB stick, @pxe a directory with slimhv.ipxe that
+        SeaBIOS and iPXE boot from over the network."""
         os.makedirs(LOGS, exist_ok=True)
         self.name = name
         self.log_path = os.path.join(LOGS, name + ".log")
@@ -45,6 +52,10 @@ class Lab:
             cmd += ["--disk", disk]
         if net_opts:
             cmd += ["--net-opts", net_opts]
+        if uefi:
+            cmd += ["--uefi", uefi]
+        if pxe:
+            cmd += ["--pxe", pxe]
         cmd += ["--", *qemu_args]
         self.start = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,

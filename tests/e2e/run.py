@@ -3,29 +3,30 @@
 
   run.py cli   the slimhv binary's bad-input handling, run on this machine
   run.py lab   the appliance booted in the QEMU lab machine
-  run.py lab-pt-io   passthrough I/O in the lab (not in make check: a known
-               bug makes it fail now and then; see README "Status")
+  run.py image  scripts/mkimage.sh (make image) on this machine: what it
+               refuses, what the media hold
+  run.py firmware   the boot media (scripts/mkimage.sh) booted through the
+               lab's firmware: UEFI from the USB image, BIOS from the network
 
 Prints one line per test and ends with "N passed, N failed"."""
 
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lab import (GUEST_DEADLINE, HOST_DEADLINE, IMAGES, Lab,  # noqa: E402
-                 check_no_panic)
+from lab import (FIRMWARE_DEADLINE, GUEST_DEADLINE, HOST_DEADLINE,  # noqa: E402
+                 IMAGES, ROOT, Lab, check_no_panic)
 from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
 GUEST_KERNEL = os.path.join(IMAGES, "guest", "bzImage")
-# "lab-pt-io" holds the passthrough I/O test, which make check does not run
-# while the known bug in the README's "Status" makes it fail now and then.
-TESTS = {"cli": [], "lab": [], "lab-pt-io": []}
+TESTS = {"cli": [], "image": [], "lab": [], "firmware": []}
 
 
 def test(tier):
@@ -116,6 +117,168 @@ def cli_help():
     assert rc == 0 and "--kernel" in out and "--mem" in out, out
 
 
+# --- image: scripts/mkimage.sh, no QEMU ------------------------------------
+
+MKIMAGE = os.path.join(ROOT, "scripts", "mkimage.sh")
+IMAGE_TMP = os.path.join(IMAGES, "obj", "image-tests")
+
+
+def mkimage(*args):
+    p = subprocess.run([MKIMAGE, *args], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout + p.stderr
+
+
+def write_dts(name, kernel="/guest/bzImage", extra=""):
+    os.makedirs(IMAGE_TMP, exist_ok=True)
+    path = os.path.join(IMAGE_TMP, name + ".dts")
+    with open(path, "w") as f:
+        f.write('/dts-v1/;\n/ { compatible = "slimhv,config-v1"; domains {\n'
+                f'  dom0 {{ compatible = "slimhv,domain"; memory = "256M";\n'
+                f'    kernel = "{kernel}"; {extra} }};\n}}; }};\n')
+    return path
+
+
+def efi_section(efi, name):
+    p = subprocess.run(["objcopy", "-O", "binary", f"--only-section=.{name}",
+                        efi, "/dev/stdout"], capture_output=True, timeout=60)
+    assert p.returncode == 0, f"objcopy .{name} of {efi}: {p.stderr.decode()}"
+    return p.stdout
+
+
+def cpio_entries(data):
+    """[(name, contents)] of concatenated uncompressed newc archives."""
+    entries, at = [], 0
+    while at < len(data):
+        if data[at] == 0:     # padding between archives
+            at += 1
+            continue
+        assert data[at:at + 6] == b"070701", f"no cpio header at {at}"
+        field = [int(data[at + 6 + 8 * i:at + 14 + 8 * i], 16) for i in range(13)]
+        size, namesize = field[6], field[11]
+        name = data[at + 110:at + 110 + namesize - 1].decode()
+        at = (at + 110 + namesize + 3) & ~3
+        if name != "TRAILER!!!":
+            entries.append((name, data[at:at + size]))
+        at = (at + size + 3) & ~3
+    return entries
+
+
+@test("image")
+def image_rejects_a_bad_configuration():
+    rc, out = mkimage("--domains", os.path.join(ROOT, "tests", "e2e",
+                                                "e2e-malformed.dts"),
+                      os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took a malformed configuration:\n{out}"
+    assert "e2e-malformed.dts is not a valid domain configuration: " in out \
+        and '/domains/dom0: unknown property "memroy"' in out, out
+    assert not os.path.exists(os.path.join(IMAGE_TMP, "bad", "slimhv.efi"))
+
+
+@test("image")
+def image_rejects_a_kernel_not_in_the_image():
+    dts = write_dts("missing-kernel", kernel="/guest/other-bzImage")
+    rc, out = mkimage("--domains", dts, os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took a configuration naming a missing kernel:\n{out}"
+    assert "names /guest/other-bzImage, which is not in the initramfs" in out, out
+
+
+@test("image")
+def image_rejects_payloads_the_default_configuration_cannot_boot():
+    payloads = os.path.join(IMAGE_TMP, "payloads-empty")
+    os.makedirs(payloads, exist_ok=True)
+    rc, out = mkimage("--payloads", payloads, os.path.join(IMAGE_TMP, "bad"))
+    assert rc != 0, f"mkimage took payloads without the default's kernel:\n{out}"
+    assert "the default configuration (configs/appliance.dts) names /guest/bzImage, " \
+        "which is not in the initramfs" in out, out
+
+
+@test("image")
+def image_domains_payloads_and_cmdline_replace_the_defaults():
+    """--domains, --payloads and --cmdline end up in slimhv.efi's sections
+    (the kernel untouched), and the iPXE script and the USB image agree."""
+    payloads = os.path.join(IMAGE_TMP, "payloads")
+    shutil.rmtree(payloads, ignore_errors=True)
+    os.makedirs(os.path.join(payloads, "alt"))
+    shutil.copy(GUEST_KERNEL, os.path.join(payloads, "alt", "bzImage"))
+    dts = write_dts("alt", kernel="/guest/alt/bzImage",
+                    extra='cmdline = "console=ttyS0";')
+    out_dir = os.path.join(IMAGE_TMP, "alt")
+    cmdline = "console=ttyS1,57600 intel_iommu=on slimhv.verbose"
+    rc, out = mkimage("--domains", dts, "--payloads", payloads,
+                      "--cmdline", cmdline, out_dir)
+    assert rc == 0, out
+    efi = os.path.join(out_dir, "slimhv.efi")
+    assert efi_section(efi, "cmdline") == cmdline.encode() + b"\0"
+    with open(os.path.join(IMAGES, "bzImage"), "rb") as f:
+        assert efi_section(efi, "linux") == f.read(), \
+            "the .linux section is not images/bzImage"
+    initrd = efi_section(efi, "initrd")
+    with open(os.path.join(out_dir, "initramfs.img"), "rb") as f:
+        assert initrd == f.read(), ".initrd is not initramfs.img"
+    # The archives in order: base (xz), payloads, configuration.
+    with open(os.path.join(IMAGES, "initramfs-base.cpio.xz"), "rb") as f:
+        base = f.read()
+    assert initrd.startswith(base), "the initramfs does not begin with the base archive"
+    entries = cpio_entries(initrd[len(base):])
+    names = [name for name, _ in entries]
+    assert "guest/alt/bzImage" in names and "guest/bzImage" not in names, names
+    with open(GUEST_KERNEL, "rb") as f:
+        assert dict(entries)["guest/alt/bzImage"] == f.read()
+    # The configuration comes last, so that it replaces the stock one.
+    assert names[-1] == "etc/slimhv/appliance.dtb", names
+    dtb = subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", dts],
+                         capture_output=True, timeout=60).stdout
+    assert entries[-1][1] == dtb, "appliance.dtb is not the --domains file"
+    with open(os.path.join(out_dir, "slimhv.ipxe")) as f:
+        ipxe = f.read()
+    assert ipxe.startswith("#!ipxe\n"), ipxe[:40]
+    assert f"kernel bzImage initrd=initramfs.img {cmdline} " in ipxe, ipxe
+    # The USB image: GPT with one EFI system partition at 1 MiB holding
+    # EFI/BOOT/BOOTX64.EFI, the same bytes as slimhv.efi.
+    usb = os.path.join(out_dir, "slimhv-usb.img")
+    p = subprocess.run(["sgdisk", "-p", usb], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0 and re.search(r"^\s+1\s+2048\s+\d+\s+.*EF00", p.stdout, re.M), \
+        p.stdout + p.stderr
+    p = subprocess.run(["mtype", "-i", usb + "@@1M", "::/EFI/BOOT/BOOTX64.EFI"],
+                       capture_output=True, timeout=60,
+                       env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    with open(efi, "rb") as f:
+        assert p.returncode == 0 and p.stdout == f.read(), \
+            f"BOOTX64.EFI on the USB image is not slimhv.efi: {p.stderr.decode()}"
+
+
+@test("image")
+def image_signed_for_secure_boot():
+    """--sign-key/--sign-cert: slimhv.efi carries a signature that sbverify
+    accepts with the certificate, and the USB image holds the signed file."""
+    keys = os.path.join(IMAGE_TMP, "keys")
+    os.makedirs(keys, exist_ok=True)
+    key, cert = os.path.join(keys, "db.key"), os.path.join(keys, "db.crt")
+    p = subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-subj", "/CN=slimhv test db key/", "-days", "1",
+                        "-keyout", key, "-out", cert],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    out_dir = os.path.join(IMAGE_TMP, "signed")
+    rc, out = mkimage("--sign-key", key, "--sign-cert", cert, out_dir)
+    assert rc == 0, out
+    efi = os.path.join(out_dir, "slimhv.efi")
+    p = subprocess.run(["sbverify", "--cert", cert, efi], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0 and "Signature verification OK" in p.stdout + p.stderr, \
+        p.stdout + p.stderr
+    p = subprocess.run(["mtype", "-i", os.path.join(out_dir, "slimhv-usb.img") + "@@1M",
+                        "::/EFI/BOOT/BOOTX64.EFI"], capture_output=True, timeout=60,
+                       env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    with open(efi, "rb") as f:
+        assert p.returncode == 0 and p.stdout == f.read(), \
+            "BOOTX64.EFI on the USB image is not the signed slimhv.efi"
+    rc, out = mkimage("--sign-key", key, out_dir)
+    assert rc != 0 and "--sign-key and --sign-cert go together" in out, out
+
+
 # --- lab: the appliance in the emulated bare-metal machine ----------------
 
 def boot_markers(lab):
@@ -145,10 +308,12 @@ def lab_boot_guest_and_power_off():
 
 @test("lab")
 def lab_console_input_and_guest_reboot():
-    """The default appliance: typing reaches the guest's shell through the
-    host console and the UART; a guest reboot boots it again."""
+    """The default appliance (configs/appliance.dts): dom0 gets the NVMe and
+    the NIC; typing reaches the guest's shell through the host console and
+    the UART; a guest reboot boots it again."""
     with Lab("console-reboot") as lab:
         boot_markers(lab)
+        expect_assigned(lab, "dom0")
         lab.expect(r"slimhv-guest: shell ready", GUEST_DEADLINE)
         lab.expect(r"guest# ", 60, "the guest's shell prompt")
         lab.send("echo typed-$((6 * 7))\n")
@@ -376,8 +541,9 @@ def expect_domain_refused(lab, dom, refusal, what):
         f"refusing {dom}")
 
 
-def expect_pt_check(lab, boot, mode):
-    """The guest's markers for one run of slimhv-pt-check."""
+def expect_pt_check(lab, boot, mode, net=True):
+    """The guest's markers for one run of slimhv-pt-check (@net: with
+    the network part, else --no-net)."""
     want_sha = sha256(gen_data("slimhv", DATA_LINES))
     expect_ok(lab, r"slimhv-guest: init reached", GUEST_DEADLINE,
               f"the guest's init (boot {boot})")
@@ -389,11 +555,64 @@ def expect_pt_check(lab, boot, mode):
         f"boot {boot}: the guest read /data.bin with sha256 {m.group(1)}, want {want_sha}"
     expect_ok(lab, rf"slimhv-guest: disk ok \({mode}, .*boot-count={boot}\)",
               120, f"the disk check (boot {boot})")
-    expect_ok(lab, r"slimhv-guest: net up \S+", 90,
-              f"the guest's DHCP lease (boot {boot})")
-    expect_ok(lab, r"slimhv-guest: net ok", 120,
-              f"the guest's exchange with the server (boot {boot})")
+    if net:
+        expect_ok(lab, r"slimhv-guest: net up \S+", 90,
+                  f"the guest's DHCP lease (boot {boot})")
+        expect_ok(lab, r"slimhv-guest: net ok", 120,
+                  f"the guest's exchange with the server (boot {boot})")
     expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict")
+
+
+# An ivshmem-plain device: a 64 MiB 64-bit prefetchable BAR2 backed by a file
+# the test reads afterwards. The guest's check writes SHM_WORDS words
+# 0x5117c000 + i at its start (initramfs/guest/slimhv-pt-check).
+SHM_SIZE = 64 << 20
+SHM_WORDS = 16
+
+
+def shm_device(name):
+    """QEMU arguments for the lab's ivshmem and the path of its backing
+    file (created afresh)."""
+    path = os.path.join(DISKS, name + "-shm.bin")
+    os.makedirs(DISKS, exist_ok=True)
+    if os.path.exists(path):
+        os.unlink(path)
+    return ["-object", f"memory-backend-file,id=shm0,size={SHM_SIZE},"
+            f"mem-path={path},share=on",
+            "-device", "ivshmem-plain,memdev=shm0"], path
+
+
+def expect_shm(lab):
+    """After expect_pt_check(): the guest found the ivshmem BAR above 4 GiB
+    and wrote through it (its line comes before the disk check's)."""
+    assert lab.seen(r"^slimhv-guest: shm ok BAR2 0x[0-9a-f]+ 67108864$"), \
+        "no 'slimhv-guest: shm ok' line: " + \
+        ("; ".join(re.findall(r"slimhv-guest: shm .*", lab.text)) or "nothing")
+
+
+def check_shm(path):
+    """After QEMU has exited: the guest's words are in the backing file."""
+    with open(path, "rb") as f:
+        words = struct.unpack(f"<{SHM_WORDS}I", f.read(4 * SHM_WORDS))
+    want = tuple(0x5117c000 + i for i in range(SHM_WORDS))
+    assert words == want, \
+        f"{path}: the ivshmem memory holds {[hex(w) for w in words]}, want {[hex(w) for w in want]}"
+
+
+IRQ_LINE = re.compile(r"slimhv-guest: irq (\S+) (\S+) (\d+)\n")
+
+
+def check_irqs(lab, chip):
+    """The guest's interrupt lines for the NVMe and the NIC (printed by
+    slimhv-pt-check) all come from @chip (a regex), and each device got
+    interrupts through them."""
+    lines = IRQ_LINE.findall(lab.text)
+    assert lines, "the guest printed no interrupt lines"
+    wrong = [f"{name} on {c}" for name, c, _ in lines if not re.fullmatch(chip, c)]
+    assert not wrong, f"interrupts not on {chip}: {', '.join(wrong)}"
+    for dev in ("nvme", "eth"):
+        n = sum(int(count) for name, _, count in lines if name.startswith(dev))
+        assert n > 0, f"no interrupts from {dev} on {chip}: {lines}"
 
 
 class ServerNotes:
@@ -422,20 +641,30 @@ def check_server(server, boots):
         assert put["data"] == server.expect_put, f"put {i + 1}: wrong bytes"
 
 
-@test("lab-pt-io")
-def lab_passthrough_disk_and_net():
-    """dom0 owns the NVMe and the NIC: it makes a file system and writes
-    /data.bin, reads it back after a remount, gets a DHCP lease and swaps
-    payloads with the test's server; after QEMU exits, the disk image is
-    read from outside."""
-    disk = fresh_disk("passthrough")
+def passthrough_check(name, dtb, irq_chip, iommu="intel", append="",
+                      shm=True, api=None):
+    """One boot of the appliance whose dom0 (@dtb, from e2e-passthrough*.dts)
+    runs slimhv-pt-check once and powers off: its disk, network and (with
+    @shm) ivshmem checks pass, its devices interrupt through @irq_chip, the
+    host powers off cleanly, and afterwards the disk image and the ivshmem
+    memory hold what the guest wrote. @api: a regex for slimhv's "VFIO
+    through ..." line."""
+    disk = fresh_disk(name)
+    shm_args, shm_path = shm_device(name) if shm else ([], None)
     with PtServer() as server, \
-            Lab("passthrough", disk=disk, net_opts=server.net_opts(),
-                append="slimhv.config=/etc/slimhv/e2e-passthrough.dtb") as lab, \
+            Lab(name, iommu=iommu, disk=disk, net_opts=server.net_opts(),
+                qemu_args=shm_args,
+                append=f"slimhv.config=/etc/slimhv/{dtb}.dtb {append}") as lab, \
             ServerNotes(server):
         boot_markers(lab)
         expect_assigned(lab, "dom0")
+        if api:
+            expect_ok(lab, rf"slimhv\[dom0\]: dom0: VFIO through {api}", 60,
+                      "slimhv's choice of VFIO API")
         expect_pt_check(lab, 1, "full")
+        if shm:
+            expect_shm(lab)
+        check_irqs(lab, irq_chip)
         expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
                   "dom0 powering off")
         lab.expect(r"powering off the host", 30)
@@ -444,6 +673,73 @@ def lab_passthrough_disk_and_net():
         assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
         check_server(server, 1)
     check_disk_image(disk, 1)
+    if shm:
+        check_shm(shm_path)
+
+
+MSIX = r"PCI-MSIX-[0-9a-f:.]+"
+
+
+@test("lab")
+def lab_passthrough_disk_and_net():
+    """dom0 owns the NVMe, the NIC and an ivshmem device: it makes a file
+    system and writes /data.bin, reads it back after a remount, gets a DHCP
+    lease and swaps payloads with the test's server, and writes through the
+    ivshmem BAR above 4 GiB; after QEMU exits, the disk image and the
+    shared memory are read from outside. The devices use MSI-X; slimhv
+    uses iommufd and the device cdevs."""
+    passthrough_check("passthrough", "e2e-passthrough", MSIX,
+                      api=r"iommufd \(/dev/iommu\)")
+
+
+@test("lab")
+def lab_passthrough_amd_iommu_legacy_container():
+    """The other IOMMU and the other VFIO API: the lab with an AMD IOMMU
+    (amd-iommu, interrupt remapping on) and slimhv.vfio=container, so that
+    slimhv takes the legacy group/container (type1) path that serves hosts
+    without iommufd. Same checks as lab_passthrough_disk_and_net."""
+    passthrough_check("passthrough-amd-container", "e2e-passthrough", MSIX,
+                      iommu="amd", append="slimhv.vfio=container",
+                      api="the legacy type1 container")
+
+
+@test("lab")
+def lab_passthrough_intx():
+    """As lab_passthrough_disk_and_net (without ivshmem) with the guest
+    kernel's MSI and MSI-X off (pci=nomsi): both devices interrupt through
+    INTx, which slimhv feeds to KVM by an irqfd with a resample eventfd."""
+    passthrough_check("passthrough-intx", "e2e-passthrough-intx", r"IO-APIC",
+                      shm=False)
+
+
+@test("lab")
+def lab_passthrough_survives_reboots():
+    """The guest reboots twice; each boot (a new VM, the devices reset)
+    finds /data.bin intact, bumps the disk's boot count and reaches the
+    server again."""
+    disk = fresh_disk("passthrough-reboot")
+    with PtServer() as server, \
+            Lab("passthrough-reboot", disk=disk, net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-passthrough-reboot.dtb") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        expect_assigned(lab, "dom0")
+        for boot in (1, 2, 3):
+            expect_ok(lab, r"slimhv\[dom0\]: dom0: starting 2 vCPUs, 1024 MiB "
+                      r"in 2 MiB pages", 60, f"slimhv starting dom0 (boot {boot})")
+            expect_pt_check(lab, boot, "full" if boot == 1 else "verify")
+            if boot < 3:
+                expect_ok(lab, rf"slimhv-guest: rebooting \(boot {boot} of 3\)", 30)
+                expect_ok(lab, r"slimhv\[dom0\]: dom0: rebooting", 60,
+                          f"slimhv seeing reboot {boot}")
+        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+                  "dom0 powering off")
+        lab.expect(r"powering off the host", 30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+        check_server(server, 3)
+    check_disk_image(disk, 3)
 
 
 @test("lab")
@@ -482,6 +778,129 @@ def lab_passthrough_refusals():
         check_no_panic(lab)
         assert rc == 0, f"QEMU exit status {rc}"
         assert not lab.seen(r"assigned as guest"), "a device was assigned"
+
+
+# --- firmware: the boot media, booted as a server boots them ---------------
+#
+# scripts/mkimage.sh builds the media with tests/e2e/e2e-firmware.dts as the
+# default configuration (what `make image DOMAINS=...` does): dom0 owns the
+# NVMe and the NIC and checks the disk. The host kernel's command line is
+# the one inside the media, as on a server (FW_CMDLINE).
+
+FW_MEDIA = os.path.join(IMAGES, "e2e", "firmware")
+FW_DOMAINS = os.path.join(ROOT, "tests", "e2e", "e2e-firmware.dts")
+# mkimage.sh's default command line, and no_timer_check: on a loaded lab
+# machine the emulated CPU can miss the kernel's early check that the timer
+# ticks through the interrupt-remapped I/O APIC ("timer doesn't work
+# through Interrupt-remapped IO-APIC", a panic), though the timer works.
+# KVM guests skip that check the same way.
+FW_CMDLINE = "console=ttyS0,115200n8 intel_iommu=on panic=10 no_timer_check"
+_fw_media_built = False
+
+
+def firmware_media():
+    """The directory with slimhv.efi, slimhv-usb.img, slimhv.ipxe, bzImage
+    and initramfs.img for the firmware tests, built once per run."""
+    global _fw_media_built
+    if not _fw_media_built:
+        p = subprocess.run([os.path.join(ROOT, "scripts", "mkimage.sh"),
+                            "--domains", FW_DOMAINS, "--cmdline", FW_CMDLINE,
+                            FW_MEDIA],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, \
+            f"mkimage.sh --domains {FW_DOMAINS}: status {p.returncode}\n{p.stdout}{p.stderr}"
+        _fw_media_built = True
+    return FW_MEDIA
+
+
+def expect_host_on_firmware_acpi(lab):
+    """The host kernel finds the firmware's ACPI tables, the DMAR among
+    them, and turns on the IOMMU with interrupt remapping; slimhv's
+    pre-flight agrees and lists the devices. Returns the seconds from
+    QEMU's start to the kernel's first line and from there to slimhv's
+    "ready"."""
+    lab.expect(r"Linux version 6\.", FIRMWARE_DEADLINE,
+               "the host kernel, started by the firmware")
+    t_kernel = lab.elapsed()
+    lab.expect(r"Command line: (?:initrd=\S+ )?" + re.escape(FW_CMDLINE) + "\r?\n",
+               HOST_DEADLINE, "the command line from the image")
+    lab.expect(r"ACPI: DMAR 0x", HOST_DEADLINE, "the firmware's DMAR table")
+    lab.expect(r"DMAR-IR: Enabled IRQ remapping", HOST_DEADLINE,
+               "interrupt remapping")
+    lab.expect(r"slimhv: slimhv starting as PID 1", HOST_DEADLINE,
+               "slimhv as PID 1")
+    expect_lines(
+        lab,
+        [(r"slimhv: pre-flight: passthrough possible: IOMMU on, interrupt remapping on",
+          "pre-flight line 'passthrough possible'"),
+         (rf"slimhv: pre-flight: pci {BDF} {LAB_NVME} nvme \(class 0x010802\), IOMMU group \d+ alone",
+          "pre-flight line for the NVMe"),
+         (rf"slimhv: pre-flight: pci {BDF} {LAB_NIC} net \(class 0x020000\), IOMMU group \d+ alone",
+          "pre-flight line for the NIC")],
+        HOST_DEADLINE, r"slimhv: ready: |" + EARLY_STOP, "the pre-flight")
+    lab.expect(r"slimhv: ready: ", HOST_DEADLINE, "slimhv ready")
+    return t_kernel, lab.elapsed() - t_kernel
+
+
+def firmware_passthrough_to_poweroff(lab, disk):
+    """From slimhv ready: dom0 gets both devices, checks the disk and
+    powers the machine off; the disk is then read from outside."""
+    expect_assigned(lab, "dom0")
+    t0 = lab.elapsed()
+    expect_pt_check(lab, 1, "full", net=False)
+    t_guest = lab.elapsed() - t0
+    expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+              "dom0 powering off")
+    lab.expect(r"powering off the host", 30)
+    rc = lab.wait_exit()
+    check_no_panic(lab)
+    assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+    check_disk_image(disk, 1)
+    return t_guest
+
+
+@test("firmware")
+def firmware_uefi_usb_image():
+    """OVMF boots images/.../slimhv-usb.img as a USB stick: the firmware
+    finds EFI/BOOT/BOOTX64.EFI, systemd's stub hands the kernel its
+    initramfs and command line, and the appliance runs as in the direct
+    boot, passthrough included."""
+    media = firmware_media()
+    disk = fresh_disk("firmware-uefi")
+    with Lab("firmware-uefi", uefi=os.path.join(media, "slimhv-usb.img"),
+             disk=disk) as lab:
+        lab.expect(r"BdsDxe: starting Boot\w+ .*USB", FIRMWARE_DEADLINE,
+                   "OVMF starting the USB stick")
+        lab.expect(r"EFI stub: Loaded initrd", FIRMWARE_DEADLINE,
+                   "the kernel's EFI stub taking the initramfs")
+        fw, host = expect_host_on_firmware_acpi(lab)
+        assert lab.seen(r"efi: EFI v2\.\d+ by EDK II"), "the kernel saw no EFI system table"
+        guest = firmware_passthrough_to_poweroff(lab, disk)
+        print(f"    boot: QEMU start to kernel {fw:.1f} s, kernel to slimhv ready "
+              f"{host:.1f} s, guest's disk check {guest:.1f} s")
+
+
+@test("firmware")
+def firmware_bios_pxe_boot():
+    """SeaBIOS boots from the network: the e1000e's iPXE ROM gets
+    slimhv.ipxe from the lab's DHCP and TFTP server, which loads the
+    bzImage and initramfs.img; then the same checks as the UEFI boot, and
+    the NIC iPXE used is passed to the guest."""
+    media = firmware_media()
+    disk = fresh_disk("firmware-pxe")
+    with Lab("firmware-pxe", pxe=media, disk=disk) as lab:
+        lab.expect(r"Filename: slimhv\.ipxe", FIRMWARE_DEADLINE,
+                   "iPXE's DHCP lease with the boot file")
+        lab.expect(r"slimhv\.ipxe : \d+ bytes \[script\]", FIRMWARE_DEADLINE,
+                   "iPXE fetching the script")
+        lab.expect(r"bzImage\.\.\. ok", FIRMWARE_DEADLINE, "iPXE loading bzImage")
+        lab.expect(r"initramfs\.img\.\.\. ok", FIRMWARE_DEADLINE,
+                   "iPXE loading initramfs.img")
+        fw, host = expect_host_on_firmware_acpi(lab)
+        assert not lab.seen(r"efi: EFI v"), "a BIOS boot that found EFI"
+        guest = firmware_passthrough_to_poweroff(lab, disk)
+        print(f"    boot: QEMU start to kernel {fw:.1f} s, kernel to slimhv ready "
+              f"{host:.1f} s, guest's disk check {guest:.1f} s")
 
 
 def main():

@@ -37,7 +37,8 @@ TEST(cmdline_all_options)
 		     "--cmdline", "console=ttyS0 quiet",
 		     "--cpus", "4", "--mem", "2G",
 		     "--vfio", "0000:00:03.0", "--vfio", "class:nvme",
-		     "--name", "test-1", "--restart", "poweroff-host"), 0);
+		     "--name", "test-1", "--restart", "poweroff-host",
+		     "--hugepages", "off"), 0);
 	CHECK_STR(err, "");
 	CHECK_STR(dc.kernel, "/guest/bzImage");
 	CHECK_STR(dc.initrd, "/guest/initramfs.cpio.gz");
@@ -50,6 +51,7 @@ TEST(cmdline_all_options)
 	CHECK_EQ(dc.devices[1].kind, DEV_MATCH_CLASS);
 	CHECK_STR(dc.name, "test-1");
 	CHECK_EQ(dc.restart, RESTART_POWEROFF_HOST);
+	CHECK_EQ(dc.hugepages, HUGEPAGES_OFF);
 	CHECK(!dc.privileged);
 }
 
@@ -86,6 +88,7 @@ TEST(cmdline_defaults)
 	CHECK_STR(dc.initrd, "");
 	CHECK_STR(dc.cmdline, "");
 	CHECK_EQ(dc.restart, RESTART_STAY_DOWN);
+	CHECK_EQ(dc.hugepages, HUGEPAGES_AUTO);
 	CHECK_EQ(dc.nr_devices, 0);
 	CHECK_EQ(dc.boot_order, 0);
 }
@@ -181,6 +184,8 @@ TEST(cmdline_vfio_name_restart)
 		   "--kernel", "/k", "--name=");
 	CHECK_FAIL("--restart: 'always' is not one of stay-down, restart, poweroff-host",
 		   "--kernel", "/k", "--restart", "always");
+	CHECK_FAIL("--hugepages: '1G' is not one of auto, on, off",
+		   "--kernel", "/k", "--hugepages=1G");
 	CHECK_FAIL("--name: 'a?b' is not a valid name (1 to 31 of a-z, 0-9, '_' and '-')",
 		   "--kernel", "/k", "--name", "a\nb");
 }

@@ -177,6 +177,7 @@ TEST(config_full_example)
 	SW(fdt_property_string(blob, "cmdline", "console=ttyS0"));
 	SW(fdt_property(blob, "privileged", "", 0));
 	SW(fdt_property_string(blob, "restart", "poweroff-host"));
+	SW(fdt_property_string(blob, "hugepages", "on"));
 	SW(fdt_property_cell(blob, "boot-order", 0));
 	prop_list("devices", "0000:00:03.0|8086:10d3|class:nvme");
 	end_node();
@@ -194,6 +195,7 @@ TEST(config_full_example)
 	CHECK_STR(d->cmdline, "console=ttyS0");
 	CHECK(d->privileged);
 	CHECK_EQ(d->restart, RESTART_POWEROFF_HOST);
+	CHECK_EQ(d->hugepages, HUGEPAGES_ON);
 	CHECK_EQ(d->boot_order, 0);
 	REQUIRE(d->nr_devices == 3);
 	CHECK_EQ(d->devices[0].kind, DEV_MATCH_BDF);
@@ -224,6 +226,7 @@ TEST(config_defaults)
 	CHECK_STR(d->cmdline, "");
 	CHECK(!d->privileged);
 	CHECK_EQ(d->restart, RESTART_STAY_DOWN);
+	CHECK_EQ(d->hugepages, HUGEPAGES_AUTO);
 	CHECK_EQ(d->boot_order, 0);
 	CHECK_EQ(d->nr_devices, 0);
 
@@ -359,6 +362,20 @@ TEST(config_flag_and_restart_errors)
 	CHECK_EQ(cfg.domains[0].restart, RESTART_RESTART);
 	CHECK_EQ(parse_str("restart", "stay-down"), 0);
 	CHECK_EQ(cfg.domains[0].restart, RESTART_STAY_DOWN);
+}
+
+TEST(config_hugepages)
+{
+	CHECK_EQ(parse_str("hugepages", "off"), 0);
+	CHECK_EQ(cfg.domains[0].hugepages, HUGEPAGES_OFF);
+	CHECK_EQ(parse_str("hugepages", "auto"), 0);
+	CHECK_EQ(cfg.domains[0].hugepages, HUGEPAGES_AUTO);
+	CHECK_ERR(parse_str("hugepages", "yes"),
+		  DOM0 "hugepages \"yes\" is not one of \"auto\", \"on\", \"off\"");
+	CHECK_ERR(parse_prop("hugepages", "", 0),
+		  DOM0 "hugepages must be a string, e.g. hugepages = \"auto\"");
+	CHECK_STR(hugepages_mode_name(HUGEPAGES_ON), "on");
+	CHECK_STR(hugepages_mode_name((enum hugepages_mode)7), "unknown");
 }
 
 TEST(config_unknown_and_repeated_property)
@@ -994,7 +1011,9 @@ TEST(config_examples)
 	CHECK_STR(d->kernel, "/guest/bzImage");
 	CHECK_STR(d->initrd, "/guest/initramfs.cpio.gz");
 	CHECK_EQ(d->restart, RESTART_POWEROFF_HOST);
-	CHECK_EQ(d->nr_devices, 0);
+	REQUIRE(d->nr_devices == 2);
+	CHECK_STR(d->devices[0].text, "class:nvme");
+	CHECK_STR(d->devices[1].text, "class:net");
 
 	dtb = read_dtb(dir, "two-domains.dtb", &size);
 	REQUIRE(dtb);

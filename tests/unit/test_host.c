@@ -225,3 +225,38 @@ TEST(host_bind_refuses_a_group_that_is_not_viable)
 	CHECK(strstr(err, "ahci"));
 	cleanup();
 }
+
+TEST(host_describe_names_ids_class_and_group)
+{
+	struct host_pci_dev devs[8];
+	char line[512];
+	int n;
+
+	fake_lab(true, true);
+	n = host_pci_scan(devs, 8);
+	REQUIRE(n == 5);
+	host_pci_describe(devs, n, 1, line, sizeof(line));
+	CHECK_STR(line, "0000:00:02.0 8086:10d3 net (class 0x020000), IOMMU group 2 alone");
+	host_pci_describe(devs, n, 2, line, sizeof(line));
+	CHECK_STR(line, "0000:00:03.0 1b36:0010 nvme (class 0x010802), IOMMU group 3 alone");
+	/* The AHCI shares its group with the LPC bridge, which a driver holds. */
+	host_pci_describe(devs, n, 4, line, sizeof(line));
+	CHECK_STR(line, "0000:00:1f.2 8086:2922 storage (class 0x010601), IOMMU group 4 with 0000:00:1f.0, driver ahci");
+	/* A short buffer is cut, never overrun. */
+	host_pci_describe(devs, n, 4, line, 20);
+	CHECK_EQ(strlen(line), 19);
+	devs[1].group = -1;
+	host_pci_describe(devs, n, 1, line, sizeof(line));
+	CHECK_STR(line, "0000:00:02.0 8086:10d3 net (class 0x020000), in no IOMMU group");
+	cleanup();
+}
+
+TEST(host_class_names)
+{
+	CHECK_STR(host_pci_class_name(0x010802), "nvme");
+	CHECK_STR(host_pci_class_name(0x010601), "storage");
+	CHECK_STR(host_pci_class_name(0x020000), "net");
+	CHECK_STR(host_pci_class_name(0x0c0330), "usb");
+	CHECK_STR(host_pci_class_name(0x0c0500), "serial-bus");
+	CHECK_STR(host_pci_class_name(0xff0000), "other");
+}
