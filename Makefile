@@ -52,7 +52,24 @@ LIBFDT_SRCS := fdt.c fdt_ro.c fdt_wip.c fdt_sw.c fdt_rw.c fdt_strerror.c \
 	fdt_empty_tree.c fdt_addresses.c
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-HEADERS := $(wildcard vmm/*.h devices/*.h passthrough/*.h tests/unit/*.h)
+HEADERS := $(wildcard vmm/*.h devices/*.h passthrough/*.h tests/unit/*.h \
+	tests/fuzz/*.h)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c) over the pure sources, built
+# with clang and its libFuzzer (Debian: clang-14, libclang-rt-14-dev),
+# AddressSanitizer and UBSan; a sanitizer report or a broken invariant
+# aborts, and the fuzzer keeps the input.
+FUZZ_CC  ?= clang-14
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS := $(addprefix $(IMG)/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(OBJ)/fuzz/%.o,$(PURE_SRCS)) \
+	$(patsubst %.c,$(OBJ)/fuzz/libfdt/%.o,$(LIBFDT_SRCS))
+# Reached through a pattern rule only: keep them between builds.
+.SECONDARY: $(FUZZ_LIB_OBJS) \
+	$(patsubst %,$(OBJ)/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_NAMES))
 
 SLIMHV_OBJS := $(patsubst %.c,$(OBJ)/musl/%.o,$(PURE_SRCS) $(SYS_SRCS)) \
 	$(patsubst %.c,$(OBJ)/musl/libfdt/%.o,$(LIBFDT_SRCS))
@@ -65,7 +82,7 @@ DTS      := $(wildcard configs/*.dts tests/e2e/*.dts)
 DTBS     := $(addprefix $(IMG)/dtb/,$(notdir $(DTS:.dts=.dtb)))
 
 .PHONY: all help deps slimhv kernels initramfs image run check unit e2e bench \
-	clean distclean checkpatch
+	clean distclean checkpatch fuzzers fuzz fuzz-replay fuzz-seeds
 
 help:
 	@echo "make            build images/: host bzImage and initramfs, guest kernel and initramfs,"
@@ -82,7 +99,11 @@ help:
 	@echo "make unit       unit tests only (no /dev/kvm, no lab)"
 	@echo "make e2e        the lab tests only"
 	@echo "make checkpatch the kernel's checkpatch.pl over our C sources"
+	@echo "make fuzz       every libFuzzer harness for FUZZ_TIME seconds (default 300) each"
+	@echo "make fuzz-replay every file of the fuzz corpora once"
+	@echo "make fuzz-seeds regenerate the seed corpora in tests/fuzz/corpus/"
 	@echo "Variables: LINUX_VERSION=6.12|6.1 (Debian's linux-source-\$$V), SLIMHV_CACHE=DIR"
+	@echo "  FUZZ_TIME=S, FUZZ_TARGETS=\"config vdev ...\", FUZZ_MERGE=1 (keep new inputs in the tree)"
 
 deps:
 	@scripts/deps.sh
@@ -99,7 +120,7 @@ $(OBJ)/musl/libfdt/%.o: $(SYSROOT_STAMP)
 $(OBJ)/host/libfdt/%.o: $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@$(HOST_CC) -O1 -g -I$(LIBFDT) -fsanitize=address,undefined \
-		-c $(LIBFDT)/$*.c -o $@
+		-fno-sanitize-recover=undefined -c $(LIBFDT)/$*.c -o $@
 
 $(OBJ)/musl/%.o: %.c $(HEADERS) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
@@ -110,6 +131,29 @@ $(OBJ)/host/%.o: %.c $(HEADERS) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	@$(HOST_CC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(OBJ)/fuzz/libfdt/%.o: $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) -O1 -g -I$(LIBFDT) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		-c $(LIBFDT)/$*.c -o $@
+
+$(OBJ)/fuzz/%.o: %.c $(HEADERS) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+# The harnesses themselves: sanitized, but their invariant checks are not
+# coverage-instrumented (that would cost most of the run time and guide
+# the fuzzer by the checks instead of by the code under test).
+$(OBJ)/fuzz/tests/fuzz/%.o: tests/fuzz/%.c $(HEADERS) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(CFLAGS_COMMON) -O1 -g $(FUZZ_SAN) -c $< -o $@
+
+$(IMG)/fuzz/fuzz_%: $(OBJ)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^
 
 $(IMG)/slimhv: $(SLIMHV_OBJS)
 	@echo "  LD      $@"
@@ -189,8 +233,20 @@ run: deps
 	@scripts/lab.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(OBJ)/unit-tests
+	@$(MAKE) --no-print-directory all $(OBJ)/unit-tests fuzzers
 	@scripts/check.sh
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzzers
+	@scripts/fuzz.sh run $(FUZZ_TARGETS)
+
+fuzz-replay: fuzzers
+	@scripts/fuzz.sh replay $(FUZZ_TARGETS)
+
+fuzz-seeds: $(DTBS)
+	@python3 tests/fuzz/mkseeds.py $(IMG)/dtb
 
 e2e: all
 	@python3 tests/e2e/run.py cli image lab firmware
@@ -203,7 +259,7 @@ checkpatch:
 	@scripts/checkpatch.sh
 
 clean:
-	rm -rf $(OBJ) $(IMG)/slimhv
+	rm -rf $(OBJ) $(IMG)/slimhv $(FUZZERS)
 
 distclean:
 	rm -rf $(IMG)/*

@@ -24,6 +24,11 @@ tier() {
 tier unit env SLIMHV_TEST_DTB_DIR="$root/images/dtb" \
 	SLIMHV_TEST_BZIMAGE="$root/images/guest/bzImage" images/obj/unit-tests
 tier config-check tests/unit/check-config.sh
+# Every input of the fuzz corpora once, then each harness for a bounded
+# time (FUZZ_CHECK_TIME, 30 s); new inputs never land in the tree here.
+tier fuzz-replay scripts/fuzz.sh replay
+tier fuzz env FUZZ_TIME="${FUZZ_CHECK_TIME:-30}" FUZZ_MERGE=0 \
+	scripts/fuzz.sh run
 tier checkpatch scripts/checkpatch.sh
 tier cli python3 tests/e2e/run.py cli
 tier image python3 tests/e2e/run.py image

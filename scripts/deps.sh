@@ -14,6 +14,7 @@ pkgs=(
 	qemu-system-x86			# the lab machine
 	python3				# the lab test driver
 	e2fsprogs			# debugfs, e2fsck: the lab disk read from outside
+	clang-14 libclang-rt-14-dev	# the fuzz harnesses: clang, libFuzzer, sanitizers
 	# The boot media (scripts/mkimage.sh) and the firmware tests:
 	systemd-boot-efi		# the EFI stub of images/slimhv.efi
 	dosfstools mtools gdisk		# the USB image's FAT32 ESP and GPT, no root

@@ -790,6 +790,9 @@ int acpi_build(const struct acpi_platform *p, void *buf, size_t size)
 	xsdt = build_xsdt(&b, p, tables, 3);
 	if (b.err)
 		return b.err;
+	/* A table's address must not wrap past the top of the address space. */
+	if (p->tables_gpa + b.len - 1 < p->tables_gpa)
+		return -EINVAL;
 	fill_rsdp(&b, p, xsdt);
 	return b.len;
 }

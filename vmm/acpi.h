@@ -50,7 +50,8 @@ static inline unsigned int acpi_prt_gsi(unsigned int slot, unsigned int pin)
  * Build RSDP (at offset 0 of @buf, ACPI 2.0+ with XSDT), XSDT, FADT
  * (revision 6, not hardware-reduced), FACS, DSDT, MADT and MCFG into @buf,
  * which the guest sees at p->tables_gpa. Returns the bytes used, -ENOSPC if
- * @size is too small, -EINVAL for a bad platform (0 CPUs, > 255 CPUs, ...).
+ * @size is too small, -EINVAL for a bad platform (0 CPUs, > 255 CPUs,
+ * tables that would run past the top of the address space, ...).
  * p->tables_gpa must be 16-byte aligned (the RSDP's alignment).
  */
 int acpi_build(const struct acpi_platform *p, void *buf, size_t size);

@@ -37,6 +37,15 @@ int bzimage_parse(const void *data, size_t size, struct bzimage *bz,
 	}
 	memcpy(&bz->hdr, p + HDR_OFFSET, sizeof(bz->hdr));
 	h = &bz->hdr;
+	/*
+	 * The header extends to 0x202 + the jump's displacement byte. Only
+	 * that part is meaningful, and only that part is checked.
+	 */
+	hdr_end = 0x202 + p[0x201];
+	if (hdr_end > HDR_OFFSET + sizeof(*h))
+		hdr_end = HDR_OFFSET + sizeof(*h);
+	memset((uint8_t *)&bz->hdr + (hdr_end - HDR_OFFSET), 0,
+	       HDR_OFFSET + sizeof(*h) - hdr_end);
 	if (h->boot_flag != BOOT_FLAG_MAGIC || h->header != HDR_MAGIC) {
 		errf("not a bzImage: no boot sector signature or \"HdrS\" header");
 		return -ENOEXEC;
@@ -54,19 +63,12 @@ int bzimage_parse(const void *data, size_t size, struct bzimage *bz,
 		errf("the kernel cannot be loaded at 1 MiB (a zImage?)");
 		return -ENOEXEC;
 	}
-	/* The header extends to 0x202 + the jump's displacement byte. */
-	hdr_end = 0x202 + p[0x201];
-	if (hdr_end > HDR_OFFSET + sizeof(*h))
-		hdr_end = HDR_OFFSET + sizeof(*h);
 	setup_size = ((size_t)(h->setup_sects ? h->setup_sects : 4) + 1) * 512;
 	if (setup_size >= size) {
 		errf("truncated bzImage: setup is %zu bytes, the file %zu",
 		     setup_size, size);
 		return -ENOEXEC;
 	}
-	/* Only the part of the header the kernel declares is meaningful. */
-	memset((uint8_t *)&bz->hdr + (hdr_end - HDR_OFFSET), 0,
-	       HDR_OFFSET + sizeof(*h) - hdr_end);
 	if ((uint64_t)h->syssize * 16 > size - setup_size) {
 		errf("truncated bzImage: the kernel declares %llu bytes, the file has %zu",
 		     (unsigned long long)h->syssize * 16, size - setup_size);
@@ -101,6 +103,11 @@ int boot_plan(const struct guest_mem *m, const struct bzimage *bz,
 	/* The decompressor runs in place and moves the kernel up to 16 MiB. */
 	decomp_base = h->relocatable_kernel ?
 		max_u64(h->pref_address, LOAD_PHYSICAL_MIN) : h->pref_address;
+	if (decomp_base > UINT64_MAX - h->init_size) {
+		errf("the kernel asks for memory at 0x%llx, past any guest memory",
+		     (unsigned long long)decomp_base);
+		return -ENOMEM;
+	}
 	bl->kernel_end = max_u64(KERNEL_LOAD_GPA + bz->kernel_size,
 				 decomp_base + h->init_size);
 	if (bl->kernel_end > m->low_size) {

@@ -364,6 +364,23 @@ static bool strlist_has(const char *v, int len, const char *s)
 }
 
 /*
+ * True if the tag at @off is a property whose value runs past the end of
+ * the structure block. libfdt's fdt_next_tag() adds such a length to an
+ * int offset, which overflows for a length near INT_MAX: it must not see
+ * one.
+ */
+static bool prop_too_long(const void *fdt, int off)
+{
+	const struct fdt_property *prop;
+
+	prop = fdt_offset_ptr(fdt, off, sizeof(*prop));
+	if (!prop || fdt32_ld(&prop->tag) != FDT_PROP)
+		return false;
+	return fdt32_ld(&prop->len) >
+	       fdt_size_dt_struct(fdt) - off - sizeof(*prop);
+}
+
+/*
  * The checks of libfdt's fdt_check_full(), which the kernel's copy of
  * libfdt leaves out: one root node with an empty name, balanced nodes,
  * properties inside nodes with names in the strings block, and an END
@@ -379,6 +396,9 @@ static int check_structure(struct parser *p)
 	uint32_t tag;
 
 	for (;;) {
+		if (prop_too_long(fdt, off))
+			return fail(p, NULL, "corrupt device tree: the property at structure offset %d runs past the structure block",
+				    off);
 		tag = fdt_next_tag(fdt, off, &next);
 		if (next < 0)
 			return fail(p, NULL, "corrupt device tree at structure offset %d: %s",

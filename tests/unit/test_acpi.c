@@ -791,6 +791,16 @@ TEST(acpi_einval)
 	p.bus_start = 200;
 	p.bus_end = 100;
 	CHECK_EQ(acpi_build(&p, tbuf, sizeof(tbuf)), -EINVAL);
+	/*
+	 * Found by fuzzing (tests/fuzz/fuzz_acpi.c): tables placed so near
+	 * 2^64 that their addresses wrap were built, with the FACS pointer
+	 * wrapped to 0 or the XSDT pointing into low memory.
+	 */
+	p = platform(2);
+	p.tables_gpa = 0xfffffffffffff800ULL;
+	CHECK_EQ(acpi_build(&p, tbuf, sizeof(tbuf)), -EINVAL);
+	p.tables_gpa = 0xffffffffffffffd0ULL;
+	CHECK_EQ(acpi_build(&p, tbuf, sizeof(tbuf)), -EINVAL);
 	p = platform(2);
 	CHECK_EQ(acpi_build(NULL, tbuf, sizeof(tbuf)), -EINVAL);
 	CHECK_EQ(acpi_build(&p, NULL, sizeof(tbuf)), -EINVAL);

@@ -95,6 +95,35 @@ TEST(bzimage_parse_rejects)
 	free(img);
 }
 
+/*
+ * Found by fuzzing (tests/fuzz/fuzz_bzimage.c): the header was checked
+ * before it was cut to the length the kernel declares, so a flag past its
+ * end was believed. A header that ends before xloadflags has no 64-bit
+ * entry point.
+ */
+TEST(bzimage_parse_checks_declared_header_only)
+{
+	struct bzimage bz;
+	char err[256];
+	size_t size;
+	uint8_t *img = fake_bzimage(&size);
+
+	/* jmp short to 0x236: the header ends where xloadflags starts */
+	img[0x201] = 0x236 - 0x202;
+	CHECK_EQ(bzimage_parse(img, size, &bz, err, sizeof(err)), -ENOEXEC);
+	CHECK(strstr(err, "64-bit"));
+	/* to 0x238: xloadflags is in, cmdline_size is not */
+	img[0x201] = 0x238 - 0x202;
+	CHECK_EQ(bzimage_parse(img, size, &bz, err, sizeof(err)), 0);
+	CHECK_EQ(bz.hdr.xloadflags, XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G);
+	CHECK_EQ(bz.hdr.cmdline_size, 0);
+	/* to 0x204: not even the "HdrS" magic */
+	img[0x201] = 2;
+	CHECK_EQ(bzimage_parse(img, size, &bz, err, sizeof(err)), -ENOEXEC);
+	CHECK(strstr(err, "not a bzImage"));
+	free(img);
+}
+
 TEST(bzimage_parse_garbage_never_crashes)
 {
 	struct bzimage bz;
@@ -160,6 +189,36 @@ TEST(boot_plan_memory_too_small_for_kernel)
 
 	h->init_size = 100 * SZ_1M;
 	fake_mem(&m, 64 * SZ_1M);
+	REQUIRE(bzimage_parse(img, size, &bz, err, sizeof(err)) == 0);
+	CHECK_EQ(boot_plan(&m, &bz, 0, 0, &bl, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "too small for the kernel"));
+	free(m.host);
+	free(img);
+}
+
+/*
+ * Found by fuzzing (tests/fuzz/fuzz_bzimage.c): a preferred address near
+ * 2^64 plus init_size wrapped around, and the plan took the kernel's
+ * decompression area for a few MiB at the bottom of RAM.
+ */
+TEST(boot_plan_kernel_address_wraps)
+{
+	struct guest_mem m;
+	struct bzimage bz;
+	struct boot_layout bl;
+	char err[256];
+	size_t size;
+	uint8_t *img = fake_bzimage(&size);
+	struct setup_header *h = (void *)(img + 0x1f1);
+
+	h->relocatable_kernel = 0;
+	h->pref_address = 0xffffffffffe00000ULL;
+	fake_mem(&m, 256 * SZ_1M);
+	REQUIRE(bzimage_parse(img, size, &bz, err, sizeof(err)) == 0);
+	CHECK_EQ(boot_plan(&m, &bz, 0, 0, &bl, err, sizeof(err)), -ENOMEM);
+	CHECK(strstr(err, "past any guest memory"));
+	/* the last address that does not wrap: simply too large */
+	h->pref_address = UINT64_MAX - h->init_size;
 	REQUIRE(bzimage_parse(img, size, &bz, err, sizeof(err)) == 0);
 	CHECK_EQ(boot_plan(&m, &bz, 0, 0, &bl, err, sizeof(err)), -ENOMEM);
 	CHECK(strstr(err, "too small for the kernel"));

@@ -853,6 +853,34 @@ TEST(config_bad_blobs)
 	CHECK_EQ(cfg.nr_domains, 0);
 }
 
+/*
+ * Found by fuzzing (tests/fuzz/fuzz_config.c): a property length near
+ * INT_MAX made libfdt's fdt_next_tag() overflow an int. Such a length is
+ * refused before libfdt sees it.
+ */
+TEST(config_property_length_overflow)
+{
+	static uint64_t copy[BLOB_SIZE / 8];
+	uint8_t *bytes = (uint8_t *)copy;
+	size_t size = good_blob();
+	/* the root's first property: after BEGIN_NODE and the empty name */
+	uint32_t off = 8;
+	fdt32_t *prop;
+
+	REQUIRE(size > 0);
+	memcpy(copy, blob, size);
+	prop = (fdt32_t *)(bytes + fdt_off_dt_struct(copy) + off);
+	REQUIRE(fdt32_ld(&prop[0]) == FDT_PROP);
+	/* the value's end fits in an int, the next tag's offset does not */
+	prop[1] = cpu_to_fdt32(INT32_MAX - 14);
+	CHECK_ERR(config_parse(copy, size, "test.dtb", &cfg, err, sizeof(err)),
+		  "test.dtb: corrupt device tree: the property at structure offset 8 runs past the structure block");
+	/* one byte past the block is the same error */
+	prop[1] = cpu_to_fdt32(fdt_size_dt_struct(copy) - off - 11);
+	CHECK_ERR(config_parse(copy, size, "test.dtb", &cfg, err, sizeof(err)),
+		  "test.dtb: corrupt device tree: the property at structure offset 8 runs past the structure block");
+}
+
 TEST(config_two_roots)
 {
 	blob_begin();
