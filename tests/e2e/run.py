@@ -724,6 +724,16 @@ def check_server(server, boots):
         assert put["data"] == server.expect_put, f"put {i + 1}: wrong bytes"
 
 
+def expect_dom0_powers_host_off(lab):
+    """dom0 (poweroff-host) powers off, the host follows, QEMU exits 0."""
+    expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+              "dom0 powering off")
+    lab.expect(r"powering off the host", 30)
+    rc = lab.wait_exit()
+    check_no_panic(lab)
+    assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+
+
 def passthrough_check(name, dtb, irq_chip, iommu="intel", append="",
                       shm=True, api=None):
     """One boot of the appliance whose dom0 (@dtb, from e2e-passthrough*.dts)
@@ -748,12 +758,7 @@ def passthrough_check(name, dtb, irq_chip, iommu="intel", append="",
         if shm:
             expect_shm(lab)
         check_irqs(lab, irq_chip)
-        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
-                  "dom0 powering off")
-        lab.expect(r"powering off the host", 30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+        expect_dom0_powers_host_off(lab)
         check_server(server, 1)
     check_disk_image(disk, 1)
     if shm:
@@ -815,12 +820,7 @@ def lab_passthrough_survives_reboots():
                 expect_ok(lab, rf"slimhv-guest: rebooting \(boot {boot} of 3\)", 30)
                 expect_ok(lab, r"slimhv\[dom0\]: dom0: rebooting", 60,
                           f"slimhv seeing reboot {boot}")
-        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
-                  "dom0 powering off")
-        lab.expect(r"powering off the host", 30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_dom0_powers_host_off(lab)
         check_server(server, 3)
     check_disk_image(disk, 3)
 
