@@ -98,15 +98,27 @@ list_dev_irqs() {
 
 # Wait up to $1 seconds for the NVMe namespace; sets $disk (/dev/nvme0n1).
 wait_disk() {
+	poll "$1" find_disk
+}
+
+find_disk() {
+	for _b in /sys/block/nvme*n1; do
+		if [ -e "$_b" ] && [ -b "/dev/${_b##*/}" ]; then
+			disk=/dev/${_b##*/}
+			disk_mib=$(( $(cat "$_b/size") / 2048 ))
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Run the command $2... every half second until it succeeds, for at most
+# $1 seconds; returns its last status.
+poll() {
 	_n=$(( $1 * 2 ))
+	shift
 	while [ "$_n" -gt 0 ]; do
-		for _b in /sys/block/nvme*n1; do
-			if [ -e "$_b" ] && [ -b "/dev/${_b##*/}" ]; then
-				disk=/dev/${_b##*/}
-				disk_mib=$(( $(cat "$_b/size") / 2048 ))
-				return 0
-			fi
-		done
+		"$@" && return 0
 		sleep 0.5
 		_n=$((_n - 1))
 	done
@@ -116,16 +128,15 @@ wait_disk() {
 # Wait up to $1 seconds for a network interface backed by a device (not
 # lo, not a tunnel); sets $netdev.
 wait_netdev() {
-	_n=$(( $1 * 2 ))
-	while [ "$_n" -gt 0 ]; do
-		for _i in /sys/class/net/*; do
-			if [ -e "$_i/device" ]; then
-				netdev=${_i##*/}
-				return 0
-			fi
-		done
-		sleep 0.5
-		_n=$((_n - 1))
+	poll "$1" find_netdev
+}
+
+find_netdev() {
+	for _i in /sys/class/net/*; do
+		if [ -e "$_i/device" ]; then
+			netdev=${_i##*/}
+			return 0
+		fi
 	done
 	return 1
 }

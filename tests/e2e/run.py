@@ -830,37 +830,28 @@ def lab_passthrough_refusals():
     """A device the machine does not have, then a machine without an IOMMU:
     the domain is refused with the reason, alone; the device-less domain
     boots and powers the host off."""
-    with Lab("passthrough-nodevice",
-             append="slimhv.config=/etc/slimhv/e2e-passthrough-refusals.dtb") as lab:
-        boot_markers(lab)
-        expect_domain_refused(
-            lab, "ghost",
-            r"slimhv: error: ghost: device 0000:00:1f\.7: no such PCI device",
-            "slimhv: error: ghost: device 0000:00:1f.7: no such PCI device")
-        lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
-                   "the good domain's init")
-        lab.expect(r"slimhv: domain good ended: the guest powered off", 60)
-        lab.expect(r"powering off the host", 30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
-        assert not lab.seen(r"assigned as guest"), "a device was assigned"
-
-    with Lab("passthrough-noiommu", iommu="none",
-             append="slimhv.config=/etc/slimhv/e2e-passthrough-noiommu.dtb") as lab:
-        boot_markers(lab)
-        expect_domain_refused(
-            lab, "pt",
-            rf"slimhv: error: pt: device {BDF}: refused: no IOMMU is enabled\b",
-            "slimhv: error: pt: device ADDR: refused: no IOMMU is enabled ...")
-        lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
-                   "the good domain's init")
-        lab.expect(r"slimhv: domain good ended: the guest powered off", 60)
-        lab.expect(r"powering off the host", 30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
-        assert not lab.seen(r"assigned as guest"), "a device was assigned"
+    cases = (
+        ("passthrough-nodevice", "intel", "e2e-passthrough-refusals", "ghost",
+         r"slimhv: error: ghost: device 0000:00:1f\.7: no such PCI device",
+         "slimhv: error: ghost: device 0000:00:1f.7: no such PCI device"),
+        ("passthrough-noiommu", "none", "e2e-passthrough-noiommu", "pt",
+         rf"slimhv: error: pt: device {BDF}: refused: no IOMMU is enabled\b",
+         "slimhv: error: pt: device ADDR: refused: no IOMMU is enabled ..."),
+    )
+    for name, iommu, dtb, dom, refusal, what in cases:
+        with Lab(name, iommu=iommu,
+                 append=f"slimhv.config=/etc/slimhv/{dtb}.dtb") as lab:
+            boot_markers(lab)
+            expect_domain_refused(lab, dom, refusal, what)
+            lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
+                       "the good domain's init")
+            lab.expect(r"slimhv: domain good ended: the guest powered off", 60)
+            lab.expect(r"powering off the host", 30)
+            rc = lab.wait_exit()
+            check_no_panic(lab)
+            assert rc == 0, f"{name}: QEMU exit status {rc}"
+            assert not lab.seen(r"assigned as guest"), \
+                f"{name}: a device was assigned"
 
 
 # --- firmware: the boot media, booted as a server boots them ---------------
