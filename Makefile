@@ -28,6 +28,7 @@ PURE_SRCS := \
 	vmm/config.c \
 	vmm/configfile.c \
 	vmm/cmdline.c \
+	vmm/ctl.c \
 	vmm/seccomp.c \
 	devices/bus.c \
 	devices/uart8250.c \
@@ -46,6 +47,7 @@ SYS_SRCS := \
 	vmm/sandbox.c \
 	vmm/run.c \
 	vmm/init.c \
+	vmm/supervisor.c \
 	vmm/main.c
 
 LIBFDT_SRCS := fdt.c fdt_ro.c fdt_wip.c fdt_sw.c fdt_rw.c fdt_strerror.c \
@@ -185,7 +187,13 @@ $(IMG)/dtb/%.dtb: tests/e2e/%.dts
 	@echo "  DTC     $<"
 	@dtc -q -I dts -O dtb -o $@ $<
 
-$(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/*) $(MKCPIO) $(SYSROOT_STAMP)
+# slimctl, the control client of a privileged guest: static, on musl.
+$(IMG)/guest/slimctl: initramfs/guest/slimctl.c $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(MUSL_CC) $(SLIMHV_CFLAGS) -static -s -o $@ $<
+
+$(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/*) $(MKCPIO) $(SYSROOT_STAMP) $(IMG)/guest/slimctl
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guest.list $@
 

@@ -627,6 +627,21 @@ static int prop_boot_order(struct parser *p, const char *path,
 	return ret;
 }
 
+static int prop_start_delay(struct parser *p, const char *path,
+			    const struct prop_val *v, struct domain_config *d)
+{
+	uint32_t n = 0;
+	int ret = prop_u32(p, path, v, &n);
+
+	if (ret)
+		return ret;
+	if (n > CONFIG_MAX_START_DELAY_MS)
+		return fail(p, path, "start-delay-ms %u is more than %u (10 minutes)",
+			    n, CONFIG_MAX_START_DELAY_MS);
+	d->start_delay_ms = n;
+	return 0;
+}
+
 static int prop_devices(struct parser *p, const char *path,
 			const struct prop_val *v, struct domain_config *d)
 {
@@ -681,6 +696,8 @@ static const struct prop_handler domain_props[] = {
 	{ "restart", "restart = \"stay-down\"", false, prop_restart },
 	{ "hugepages", "hugepages = \"auto\"", false, prop_hugepages },
 	{ "boot-order", "boot-order = <0>", false, prop_boot_order },
+	{ "start-delay-ms", "start-delay-ms = <5000>", false,
+	  prop_start_delay },
 	{ "devices", "devices = \"0000:00:03.0\", \"class:nvme\"", false,
 	  prop_devices },
 };
@@ -933,6 +950,7 @@ int config_parse(const void *fdt, size_t size, const char *file,
 /* What a kernel parameter may override: single values, no flags or lists. */
 static const char *const override_props[] = {
 	"cpus", "memory", "kernel", "initrd", "restart", "hugepages",
+	"start-delay-ms",
 };
 
 int config_override(struct slimhv_config *cfg, const char *spec, char *err,

@@ -43,6 +43,9 @@
  *		pages or the domain does not start) or "off" (4 KiB pages)
  *   boot-order	one cell; default 0; lower starts first, privileged
  *		domains first among equals, then in file order
+ *   start-delay-ms	one cell, at most 600000; default 0: how long after
+ *		the domain before it in boot order started to start this
+ *		one (spreads the boot load of many domains)
  *   devices	optional string list, at most 16 entries, each one of
  *		  a PCI address	"0000:00:03.0" or "00:03.0" (hex)
  *		  vendor:device	"8086:10d3" (hex)
@@ -70,6 +73,7 @@
 #define CONFIG_MAX_DEVICES	16
 #define CONFIG_MAX_CPUS		64
 #define CONFIG_NAME_MAX		31
+#define CONFIG_MAX_START_DELAY_MS	600000
 #define CONFIG_MEM_MIN		(64ULL << 20)	/* the kernel decompresses above 16M */
 #define CONFIG_MEM_MAX		(1ULL << 40)
 #define CONFIG_MEM_ALIGN	4096ULL
@@ -114,6 +118,7 @@ struct domain_config {
 	enum restart_policy restart;
 	enum hugepages_mode hugepages;
 	unsigned int boot_order;
+	unsigned int start_delay_ms;
 	unsigned int nr_devices;
 	struct dev_match devices[CONFIG_MAX_DEVICES];
 };

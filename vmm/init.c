@@ -8,16 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,25 +25,10 @@
 #include "vmm/log.h"
 #include "vmm/run.h"
 #include "vmm/sandbox.h"
+#include "vmm/supervisor.h"
 #include "vmm/vm.h"
 
-#define RESCUE_SHELL		"/bin/sh"
-#define RESTART_DELAY_S		1
-
-struct domain_proc {
-	const struct domain_config *cfg;
-	struct host_assignment assign;
-	pid_t pid;
-	unsigned int restarts;
-};
-
-/* How long the guests get to power off at a host shutdown. */
-#define SHUTDOWN_DEADLINE_S	30
-
 static struct slimhv_config config;
-static atomic_int shutdown_signal;	/* set by the signal handler */
-static struct domain_proc procs[CONFIG_MAX_DOMAINS];
-static pid_t rescue_pid;
 /* slimhv.seccomp_selftest=DOMAIN (see vmm/sandbox.h), or empty. */
 static char seccomp_selftest[CONFIG_NAME_MAX + 1];
 
@@ -261,267 +243,30 @@ static int load_config(const char *path)
 	return ret;
 }
 
-/*
- * Resolve and bind a domain's devices in PID 1, so that two domains never
- * get one device or one IOMMU group. A refusal fails that domain alone.
- */
-static int prepare_domain(unsigned int i)
-{
-	struct domain_proc *dp = &procs[i];
-	char err[512];
-	int ret;
-
-	ret = host_prepare(dp->cfg, &dp->assign, err, sizeof(err));
-	for (unsigned int j = 0; !ret && j < i; j++) {
-		if (host_assignments_conflict(&procs[j].assign, &dp->assign,
-					      err, sizeof(err)))
-			ret = -EBUSY;
-	}
-	if (ret) {
-		pr_err("%s: %s", dp->cfg->name, err);
-		pr_info("domain %s ended: the domain could not start",
-			dp->cfg->name);
-		dp->assign.nr = 0;
-	}
-	return ret;
-}
-
-static pid_t spawn_domain(struct domain_proc *dp, uint64_t start_ns)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		pr_err("%s: fork: %s", dp->cfg->name, strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		char tag[48];
-
-		snprintf(tag, sizeof(tag), "slimhv[%s]", dp->cfg->name);
-		log_set_tag(tag);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		sandbox_selftest = dp->restarts == 0 &&
-				   !strcmp(seccomp_selftest, dp->cfg->name);
-		_exit(run_domain(dp->cfg, &dp->assign, start_ns));
-	}
-	dp->pid = pid;
-	return pid;
-}
-
-static pid_t spawn_rescue_shell(void)
-{
-	pid_t pid;
-
-	if (access(RESCUE_SHELL, X_OK) < 0) {
-		pr_err("no rescue shell at %s", RESCUE_SHELL);
-		return -1;
-	}
-	pr_info("starting the rescue shell (exit it to power off)");
-	pid = fork();
-	if (pid == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		setsid();
-		ioctl(STDIN_FILENO, TIOCSCTTY, 1);
-		execl(RESCUE_SHELL, "sh", "-l", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static const char *describe_status(int status, char *buf, size_t len);
-
-static bool any_running(void)
-{
-	for (unsigned int i = 0; i < config.nr_domains; i++)
-		if (procs[i].pid > 0)
-			return true;
-	return false;
-}
-
-/*
- * Host shutdown: every running domain gets the power button (SIGTERM to
- * its VMM) and SHUTDOWN_DEADLINE_S to power off and flush its disks;
- * what is left then is killed. No restart policy applies any more.
- */
-static void stop_domains(void)
-{
-	uint64_t deadline = now_ns() + SHUTDOWN_DEADLINE_S * 1000000000ULL;
-	unsigned int n = 0;
-	char buf[96];
-	int status;
-	pid_t pid;
-
-	for (unsigned int i = 0; i < config.nr_domains; i++)
-		n += procs[i].pid > 0;
-	if (!n)
-		return;
-	/* Said first: the VMMs' own lines come after it. */
-	pr_info("host shutdown: the power button to %u domain%s, %d s to power off",
-		n, n == 1 ? "" : "s", SHUTDOWN_DEADLINE_S);
-	for (unsigned int i = 0; i < config.nr_domains; i++)
-		if (procs[i].pid > 0)
-			kill(procs[i].pid, SIGTERM);
-	while (any_running() && now_ns() < deadline) {
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid <= 0) {
-			usleep(100000);
-			continue;
-		}
-		for (unsigned int i = 0; i < config.nr_domains; i++) {
-			if (procs[i].pid != pid)
-				continue;
-			procs[i].pid = 0;
-			pr_info("domain %s ended: %s", procs[i].cfg->name,
-				describe_status(status, buf, sizeof(buf)));
-		}
-	}
-	for (unsigned int i = 0; i < config.nr_domains; i++) {
-		if (procs[i].pid <= 0)
-			continue;
-		pr_warn("domain %s did not power off within %d s: killing it",
-			procs[i].cfg->name, SHUTDOWN_DEADLINE_S);
-		kill(procs[i].pid, SIGKILL);
-		waitpid(procs[i].pid, &status, 0);
-		procs[i].pid = 0;
-	}
-}
-
-static __noreturn void host_poweroff(const char *why)
-{
-	pr_info("powering off the host: %s", why);
-	stop_domains();
-	if (rescue_pid > 0)
-		kill(rescue_pid, SIGKILL);
-	sync();
-	for (;;) {
-		reboot(RB_POWER_OFF);
-		/* Not allowed (not PID 1, or no ACPI): wait to be killed. */
-		pause();
-	}
-}
-
-static const char *describe_status(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status)) {
-		switch (WEXITSTATUS(status)) {
-		case DOMAIN_EXIT_POWEROFF:
-			return "the guest powered off";
-		case DOMAIN_EXIT_CONFIG:
-			return "the domain could not start (see above)";
-		case DOMAIN_EXIT_CRASHED:
-			return "the guest crashed";
-		case DOMAIN_EXIT_DESTROYED:
-			return "the guest was destroyed";
-		}
-		snprintf(buf, len, "its VMM exited with status %d",
-			 WEXITSTATUS(status));
-	} else if (WIFSIGNALED(status)) {
-		if (WTERMSIG(status) == SIGSYS)
-			return "its VMM made a forbidden system call (SIGSYS)";
-		snprintf(buf, len, "its VMM was killed by signal %d (%s)",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-	} else {
-		snprintf(buf, len, "status 0x%x", status);
-	}
-	return buf;
-}
-
-/* Apply a domain's restart policy after its VMM ended. */
-static void domain_ended(struct domain_proc *dp, int status,
-			 uint64_t start_ns)
-{
-	char buf[96];
-	const char *why = describe_status(status, buf, sizeof(buf));
-	bool clean = WIFEXITED(status) &&
-		     WEXITSTATUS(status) == DOMAIN_EXIT_POWEROFF;
-
-	dp->pid = 0;
-	pr_info("domain %s ended: %s", dp->cfg->name, why);
-	switch (dp->cfg->restart) {
-	case RESTART_POWEROFF_HOST:
-		host_poweroff(clean ? "its poweroff-host domain powered off" :
-			      "its poweroff-host domain ended");
-	case RESTART_RESTART:
-		if (WIFEXITED(status) &&
-		    WEXITSTATUS(status) == DOMAIN_EXIT_CONFIG) {
-			pr_err("domain %s: not restarting a domain that cannot start",
-			       dp->cfg->name);
-			break;
-		}
-		dp->restarts++;
-		pr_info("domain %s: restarting (restart %u)", dp->cfg->name,
-			dp->restarts);
-		sleep(RESTART_DELAY_S);
-		spawn_domain(dp, start_ns);
-		break;
-	case RESTART_STAY_DOWN:
-		break;
-	}
-}
-
-
-static void supervise(uint64_t start_ns)
-{
-	for (;;) {
-		int status;
-		pid_t pid = waitpid(-1, &status, 0);
-
-		if (pid < 0) {
-			int sig = atomic_load(&shutdown_signal);
-
-			if (errno == EINTR && sig) {
-				char why[64];
-
-				snprintf(why, sizeof(why), "%s",
-					 sig == SIGINT ? "Ctrl-Alt-Del" :
-					 strsignal(sig));
-				host_poweroff(why);
-			}
-			if (errno == EINTR)
-				continue;
-			/* No children at all. */
-			break;
-		}
-		if (pid == rescue_pid) {
-			rescue_pid = 0;
-			host_poweroff("the rescue shell exited");
-		}
-		for (unsigned int i = 0; i < config.nr_domains; i++)
-			if (procs[i].pid == pid)
-				domain_ended(&procs[i], status, start_ns);
-		/* Anything else was an orphan: reaped, nothing to do. */
-		if (!any_running() && rescue_pid <= 0) {
-			pr_info("no domain is running");
-			rescue_pid = spawn_rescue_shell();
-			if (rescue_pid < 0)
-				break;
-		}
-	}
-}
-
-static void on_shutdown_signal(int sig)
-{
-	atomic_store(&shutdown_signal, sig);
-}
-
 void init_main(uint64_t start_ns)
 {
-	struct sigaction sa = { .sa_handler = on_shutdown_signal };
+	struct supervisor_opts opts = {
+		.seccomp_selftest = seccomp_selftest,
+		.start_ns = start_ns,
+	};
 	char path[256], buf[16];
 	struct timespec boot;
 	const char *cfg_path;
+	sigset_t mask;
 
 	/*
 	 * A host shutdown: Ctrl-Alt-Del (SIGINT, once the kernel is told to
-	 * send it instead of rebooting at once), SIGTERM or SIGPWR. No
-	 * SA_RESTART: supervise()'s waitpid() returns to act on it.
+	 * send it instead of rebooting at once), SIGTERM or SIGPWR. Blocked
+	 * from the start: the supervisor reads them from a signalfd, and one
+	 * that comes during bring-up waits for it.
 	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGPWR);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	reboot(RB_DISABLE_CAD);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGPWR, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	mount_early();
 	pr_info("slimhv starting as PID 1");
@@ -541,23 +286,16 @@ void init_main(uint64_t start_ns)
 		cfg_path = SLIMHV_DEFAULT_CONFIG;
 
 	if (kernel_param("slimhv.rescue", buf, sizeof(buf))) {
-		rescue_pid = spawn_rescue_shell();
+		pr_info("slimhv.rescue: no domain starts");
 	} else if (preflight() == 0 && load_config(cfg_path) == 0) {
 		allow_hugepages();
 		clock_gettime(CLOCK_MONOTONIC, &boot);
 		pr_info("ready: %u domain%s from %s, %ld.%03ld s after kernel start",
 			config.nr_domains, config.nr_domains == 1 ? "" : "s",
 			cfg_path, (long)boot.tv_sec, boot.tv_nsec / 1000000);
-		for (unsigned int i = 0; i < config.nr_domains; i++) {
-			procs[i].cfg = &config.domains[i];
-			if (prepare_domain(i))
-				continue;
-			spawn_domain(&procs[i], start_ns);
-		}
+		opts.config = &config;
 	} else {
 		pr_err("no domain can start: see above");
-		rescue_pid = spawn_rescue_shell();
 	}
-	supervise(start_ns);
-	host_poweroff("nothing left to supervise");
+	supervise(&opts);
 }

@@ -47,7 +47,13 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 		pr_err("%s: %s", cfg.name, err);
 		return DOMAIN_EXIT_CONFIG;
 	}
-	return run_domain(&cfg, &assign, start_ns);
+	return run_domain(&cfg, &assign, &(struct domain_io){
+				.console_in = STDIN_FILENO,
+				.console_out = STDOUT_FILENO,
+				.escape = true,
+				.control_in = -1,
+				.control_out = -1,
+			  }, start_ns);
 }
 
 /* Parse a configuration as PID 1 would, and show what it describes. */

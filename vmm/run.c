@@ -13,12 +13,14 @@
 #include "vmm/log.h"
 #include "vmm/run.h"
 #include "vmm/sandbox.h"
+#include "vmm/stats.h"
 #include "vmm/vm.h"
 
 #define MAX_RESETS_PER_MINUTE	10
 
 struct console {
 	int in_fd;		/* -1 once closed */
+	bool use_escape;	/* slimhv run: Ctrl-A x ends the guest */
 	bool raw;
 	bool escape;
 	struct termios saved;
@@ -26,13 +28,22 @@ struct console {
 	size_t npending;
 };
 
-static void console_open(struct console *c)
+/* Answers from PID 1 on their way into the guest's control port. */
+struct control {
+	int in_fd;		/* -1: no control channel */
+	uint8_t pending[4096];
+	size_t npending;
+};
+
+static void console_open(struct console *c, const struct domain_io *io)
 {
 	struct termios t;
 
 	memset(c, 0, sizeof(*c));
-	c->in_fd = STDIN_FILENO;
-	if (tcgetattr(c->in_fd, &c->saved) == 0) {
+	c->in_fd = io->console_in;
+	c->use_escape = io->escape;
+	/* A pipe from PID 1 in the appliance: only a terminal goes raw. */
+	if (c->use_escape && tcgetattr(c->in_fd, &c->saved) == 0) {
 		t = c->saved;
 		t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
 			       IGNCR | ICRNL | IXON);
@@ -64,7 +75,9 @@ static bool console_read(struct console *c)
 	for (ssize_t i = 0; i < n; i++) {
 		uint8_t ch = buf[i];
 
-		if (c->escape) {
+		if (!c->use_escape) {
+			/* fall through to the guest */
+		} else if (c->escape) {
 			c->escape = false;
 			if (ch == 'x')
 				return true;
@@ -93,9 +106,31 @@ static void console_deliver(struct console *c, struct vm *vm)
 	c->npending -= n;
 }
 
+static void control_read(struct control *c)
+{
+	ssize_t n = read(c->in_fd, c->pending, sizeof(c->pending));
+
+	if (n > 0)
+		c->npending = n;
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		c->in_fd = -1;
+}
+
+static void control_deliver(struct control *c, struct vm *vm)
+{
+	size_t n;
+
+	if (!c->npending)
+		return;
+	n = vm_control_deliver(vm, c->pending, c->npending);
+	memmove(c->pending, c->pending + n, c->npending - n);
+	c->npending -= n;
+}
+
 #define EV_VM_STATE	((void *)1)
 #define EV_CONSOLE	((void *)2)
 #define EV_STOP		((void *)3)
+#define EV_CONTROL	((void *)4)
 
 /* After SIGTERM, the power button again this often until the guest goes. */
 #define STOP_REPRESS_MS	5000
@@ -144,17 +179,22 @@ static void epoll_watch(int epfd, int fd, void *tag, bool on)
  * them by irqfd.
  */
 static void vm_serve(struct vm *vm, struct console *con,
-		     struct stop_request *stop)
+		     struct control *ctl, struct stop_request *stop)
 {
 	bool watching_console = con->in_fd >= 0, want;
+	bool watching_control = ctl->in_fd >= 0 && !ctl->npending;
 
 	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, true);
 	epoll_watch(vm->epoll_fd, con->in_fd, EV_CONSOLE, watching_console);
+	epoll_watch(vm->epoll_fd, ctl->in_fd, EV_CONTROL, watching_control);
 	epoll_watch(vm->epoll_fd, stop->fd, EV_STOP, true);
 	while (atomic_load(&vm->state) == VM_RUNNING) {
 		struct epoll_event evs[16];
-		/* The UART's FIFO was full: try again shortly. */
-		int timeout = con->npending ? 10 :
+		/*
+		 * The UART's FIFO was full, or the guest had no buffer posted
+		 * on its control port: try again shortly.
+		 */
+		int timeout = con->npending || ctl->npending ? 10 :
 			      stop->asked ? STOP_REPRESS_MS : -1;
 		int n = epoll_wait(vm->epoll_fd, evs, ARRAY_SIZE(evs), timeout);
 
@@ -164,7 +204,7 @@ static void vm_serve(struct vm *vm, struct console *con,
 			break;
 		}
 		/* A guest that missed the button (still booting) gets it again. */
-		if (n == 0 && stop->asked && !con->npending)
+		if (n == 0 && stop->asked && !con->npending && !ctl->npending)
 			press_power_button(vm);
 		for (int i = 0; i < n; i++) {
 			void *tag = evs[i].data.ptr;
@@ -173,6 +213,10 @@ static void vm_serve(struct vm *vm, struct console *con,
 				continue;
 			if (tag == EV_STOP) {
 				stop_requested(vm, stop);
+				continue;
+			}
+			if (tag == EV_CONTROL) {
+				control_read(ctl);
 				continue;
 			}
 			if (tag != EV_CONSOLE) {
@@ -188,20 +232,30 @@ static void vm_serve(struct vm *vm, struct console *con,
 		/* Watch the console only while its input has somewhere to go. */
 		want = con->in_fd >= 0 && con->npending < sizeof(con->pending);
 		if (want != watching_console) {
-			epoll_watch(vm->epoll_fd, STDIN_FILENO, EV_CONSOLE, want);
+			epoll_watch(vm->epoll_fd, con->in_fd, EV_CONSOLE, want);
 			watching_console = want;
+		}
+		control_deliver(ctl, vm);
+		want = ctl->in_fd >= 0 && !ctl->npending;
+		if (want != watching_control) {
+			epoll_watch(vm->epoll_fd, ctl->in_fd, EV_CONTROL, want);
+			watching_control = want;
 		}
 	}
 	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, false);
 	epoll_watch(vm->epoll_fd, stop->fd, EV_STOP, false);
 	if (watching_console)
-		epoll_watch(vm->epoll_fd, STDIN_FILENO, EV_CONSOLE, false);
+		epoll_watch(vm->epoll_fd, con->in_fd, EV_CONSOLE, false);
+	if (watching_control)
+		epoll_watch(vm->epoll_fd, ctl->in_fd, EV_CONTROL, false);
 }
 
 int run_domain(const struct domain_config *cfg,
-	       const struct host_assignment *assign, uint64_t start_ns)
+	       const struct host_assignment *assign,
+	       const struct domain_io *io, uint64_t start_ns)
 {
 	static struct vm vm;	/* large: keep it off the stack */
+	static struct control ctl;
 	struct stop_request stop = { .fd = -1 };
 	struct console con;
 	sigset_t term;
@@ -238,10 +292,11 @@ int run_domain(const struct domain_config *cfg,
 		close(kvm_fd);
 		return DOMAIN_EXIT_CONFIG;
 	}
-	console_open(&con);
+	console_open(&con, io);
+	ctl.in_fd = cfg->privileged ? io->control_in : -1;
 	for (;;) {
-		ret = vm_create(&vm, cfg, assign, kvm_fd, STDOUT_FILENO, start_ns,
-				err, sizeof(err));
+		ret = vm_create(&vm, cfg, assign, kvm_fd, io->console_out,
+				start_ns, err, sizeof(err));
 		if (ret) {
 			pr_err("%s: %s", cfg->name, err);
 			ret = resets ? DOMAIN_EXIT_CRASHED : DOMAIN_EXIT_CONFIG;
@@ -264,12 +319,18 @@ int run_domain(const struct domain_config *cfg,
 			cfg->name, cfg->cpus, cfg->cpus > 1 ? "s" : "",
 			(unsigned long long)(cfg->mem_bytes >> 20),
 			vm.mem_huge ? "2 MiB" : "4 KiB", cfg->kernel);
+		vm.stats = io->stats;
+		if (io->stats) {
+			stats_add(&io->stats->boots, 1);
+			atomic_store(&io->stats->boot_ns, now_ns());
+			atomic_store(&io->stats->vcpus, cfg->cpus);
+		}
 		ret = vm_start(&vm);
 		if (ret)
 			pr_err("%s: cannot start vCPUs: %s", cfg->name,
 			       strerror(-ret));
 		else
-			vm_serve(&vm, &con, &stop);
+			vm_serve(&vm, &con, &ctl, &stop);
 		state = vm_join(&vm);
 		vm_destroy(&vm);
 		/* Asked to stop: a guest that reboots instead has stopped. */

@@ -6,6 +6,7 @@
 #ifndef SLIMHV_VMM_RUN_H
 #define SLIMHV_VMM_RUN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "passthrough/host.h"
@@ -19,11 +20,25 @@ enum domain_exit {
 	DOMAIN_EXIT_DESTROYED = 4,	/* ended from the host */
 };
 
-/* Console escape: Ctrl-A then 'x' ends the guest, as in QEMU. */
+/* Console escape of `slimhv run`: Ctrl-A then 'x' ends the guest, as in QEMU. */
 #define CONSOLE_ESCAPE		0x01
+
+struct domain_stats;
+
+/* Where a domain's VMM finds its console and its control channel. */
+struct domain_io {
+	int console_in;		/* typed for the guest's serial port */
+	int console_out;	/* the guest's serial output (non-blocking) */
+	bool escape;		/* CONSOLE_ESCAPE on console_in: slimhv run */
+	/* A privileged domain's control port; -1 when it has none. */
+	int control_in;		/* PID 1's answers, for the guest */
+	int control_out;	/* the guest's requests (non-blocking) */
+	struct domain_stats *stats;	/* counters PID 1 reads; or NULL */
+};
 
 /* @assign: the domain's devices, resolved and bound (host_prepare()). */
 int run_domain(const struct domain_config *cfg,
-	       const struct host_assignment *assign, uint64_t start_ns);
+	       const struct host_assignment *assign,
+	       const struct domain_io *io, uint64_t start_ns);
 
 #endif /* SLIMHV_VMM_RUN_H */

@@ -9,6 +9,7 @@
 #include "vmm/bootparams.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
+#include "vmm/stats.h"
 #include "vmm/vm.h"
 
 #define SIG_VCPU_KICK		SIGUSR1
@@ -280,6 +281,8 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 
 	v->exits++;
+	if (v->vm->stats && v->id < STATS_MAX_VCPUS)
+		stats_add(&v->vm->stats->vcpu_exits[v->id], 1);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		vcpu_handle_io(v);

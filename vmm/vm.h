@@ -57,6 +57,7 @@ struct vm {
 	int vm_fd;
 	int event_fd;		/* written when the state leaves VM_RUNNING */
 	int console_fd;		/* the guest's serial output */
+	struct domain_stats *stats;	/* counters PID 1 reads, or NULL */
 	uint64_t start_ns;	/* when this slimhv started (boot timer) */
 	atomic_int state;
 
@@ -113,6 +114,12 @@ int vm_start(struct vm *vm);
 void vm_request_state(struct vm *vm, enum vm_state state);
 /* Wait for all vCPU threads; returns the state that stopped the VM. */
 enum vm_state vm_join(struct vm *vm);
+
+/*
+ * Copy bytes for the guest's control port into its posted receive buffers:
+ * returns how many it took (0: no control port, or no buffer posted).
+ */
+size_t vm_control_deliver(struct vm *vm, const void *buf, size_t len);
 
 /* Memory slots for device BARs: -ENOSPC when none is free. */
 int vm_alloc_slot(struct vm *vm);

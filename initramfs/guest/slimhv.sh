@@ -194,3 +194,26 @@ server_req() {
 		echo "$1" | timeout "${req_timeout:-120}" nc "$server_host" "$server_port"
 	fi
 }
+
+# What an unprivileged guest finds of slimhv's control channel: slimctl
+# must find no port, no virtio device may be there, and requests written
+# to any console-like device must go unanswered.
+slimhv_control_probe() {
+	_virtio=0
+	if _out=$(slimctl list 2>&1); then
+		say "control: REACHED: $_out"
+	else
+		say "control: refused: $_out"
+	fi
+	for _d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$_d/vendor")" = 0x1af4 ] && _virtio=$((_virtio + 1))
+	done
+	say "control: virtio devices: $_virtio"
+	for _d in /dev/vport* /dev/hvc*; do
+		[ -c "$_d" ] || continue
+		if SLIMCTL_PORT=$_d timeout 5 slimctl list >/dev/null 2>&1; then
+			say "control: REACHED through $_d"
+		fi
+	done
+	say "control: probe done"
+}

@@ -348,6 +348,12 @@ TEST(config_cell_errors)
 		  DOM0 "boot-order must be one 32-bit cell, e.g. boot-order = <0>");
 	CHECK_EQ(parse_cell("boot-order", 0xffffffff), 0);
 	CHECK_EQ(cfg.domains[0].boot_order, 0xffffffffu);
+	CHECK_EQ(parse_cell("start-delay-ms", 20000), 0);
+	CHECK_EQ(cfg.domains[0].start_delay_ms, 20000);
+	CHECK_ERR(parse_cell("start-delay-ms", 600001),
+		  DOM0 "start-delay-ms 600001 is more than 600000 (10 minutes)");
+	CHECK_ERR(parse_str("start-delay-ms", "5s"),
+		  DOM0 "start-delay-ms must be one 32-bit cell, e.g. start-delay-ms = <5000>");
 }
 
 TEST(config_flag_and_restart_errors)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A domain's counters, in memory that PID 1 maps shared before it forks the
+ * domain's VMM: the VMM counts, PID 1 reads (slimctl stats, the prompt).
+ * Plain relaxed atomics: readers want figures, not a consistent snapshot.
+ */
+#ifndef SLIMHV_VMM_STATS_H
+#define SLIMHV_VMM_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define STATS_MAX_VCPUS		64
+
+struct domain_stats {
+	_Atomic uint64_t boots;		/* VMs built: first boot + reboots */
+	_Atomic uint64_t boot_ns;	/* CLOCK_MONOTONIC at the last boot */
+	_Atomic uint32_t vcpus;
+	_Atomic uint64_t vcpu_exits[STATS_MAX_VCPUS];
+	_Atomic uint64_t console_dropped;	/* output lost: PID 1 slow */
+	_Atomic uint64_t control_dropped;	/* control bytes lost */
+};
+
+static inline void stats_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+static inline uint64_t stats_get(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+#endif /* SLIMHV_VMM_STATS_H */
