@@ -33,6 +33,7 @@ PURE_SRCS := \
 	devices/uart8250.c \
 	devices/pci.c \
 	devices/pm.c \
+	devices/virtio.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 
