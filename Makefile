@@ -34,6 +34,8 @@ PURE_SRCS := \
 	devices/pci.c \
 	devices/pm.c \
 	devices/virtio.c \
+	devices/virtio_pci.c \
+	devices/virtio_console.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 

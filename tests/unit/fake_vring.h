@@ -99,7 +99,7 @@ static inline uint16_t fake_vring_add(struct fake_vring *r,
 	return head;
 }
 
-/* The next used element: false when there is none. */
+/* The next used element: false when there is none. Sets used_event. */
 static inline bool fake_vring_used(struct fake_vring *r, uint32_t *id,
 				   uint32_t *len)
 {
@@ -111,6 +111,8 @@ static inline bool fake_vring_used(struct fake_vring *r, uint32_t *id,
 	*id = e->id;
 	*len = e->len;
 	r->last_used++;
+	/* As Linux does with callbacks on: interrupt me for the next one. */
+	r->avail->ring[r->size] = r->last_used;
 	return true;
 }
 
