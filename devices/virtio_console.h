@@ -26,6 +26,7 @@
 #include "devices/virtio.h"
 
 #define VIRTIO_CONSOLE_CONTROL_NAME	"org.slimhv.control"
+#define VIRTIO_CONSOLE_PCI_CLASS	0x078000	/* communication, other */
 #define VIRTIO_CONSOLE_NR_QUEUES	4
 #define VIRTIO_CONSOLE_QUEUE_SIZE	64
 /* Control messages waiting for the driver's control receive buffers. */

@@ -240,7 +240,7 @@ int run_domain(const struct domain_config *cfg,
 	}
 	console_open(&con);
 	for (;;) {
-		ret = vm_create(&vm, cfg, assign, kvm_fd, STDOUT_FILENO, start_ns,
+		ret = vm_create(&vm, cfg, assign, kvm_fd, STDOUT_FILENO, -1, start_ns,
 				err, sizeof(err));
 		if (ret) {
 			pr_err("%s: %s", cfg->name, err);
