@@ -235,16 +235,23 @@ TEST(virtio_pci_queue_enable_checks)
 	fvp_free(&f);
 }
 
+/* Up, with a used buffer on queue 2 and the interrupt raised for it. */
+static bool queue_interrupt(struct fvp *f)
+{
+	fvp_init(f);
+	if (fvp_driver_up(f, F_ALL) != FVP_DRIVER_OK)
+		return false;
+	fvp_fill(f, VCON_Q_CTRL_RX, 4);
+	fvp_send_ctrl(f, VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY,
+		      1);
+	return f->level == 1;
+}
+
 TEST(virtio_pci_reset)
 {
 	struct fvp f;
 
-	fvp_init(&f);
-	CHECK_EQ(fvp_driver_up(&f, F_ALL), FVP_DRIVER_OK);
-	fvp_fill(&f, VCON_Q_CTRL_RX, 4);
-	fvp_send_ctrl(&f, VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY,
-		      1);
-	CHECK_EQ(f.level, 1);
+	REQUIRE(queue_interrupt(&f));
 	fvp_w(&f, COMMON(Q_SELECT), 3, 2);
 	fvp_w(&f, COMMON(STATUS), 0, 1);
 	CHECK_EQ(fvp_status(&f), 0);
@@ -265,12 +272,7 @@ TEST(virtio_pci_isr_and_intx)
 {
 	struct fvp f;
 
-	fvp_init(&f);
-	CHECK_EQ(fvp_driver_up(&f, F_ALL), FVP_DRIVER_OK);
-	fvp_fill(&f, VCON_Q_CTRL_RX, 4);
-	fvp_send_ctrl(&f, VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY,
-		      1);
-	CHECK_EQ(f.level, 1);
+	REQUIRE(queue_interrupt(&f));
 	CHECK(fvp_cfg_r(&f, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
 	/* INTx disabled: the line drops, the status bit stays. */
 	fvp_cfg_w(&f, PCI_COMMAND, PCI_COMMAND_MEMORY |
