@@ -34,6 +34,9 @@ PURE_SRCS := \
 	devices/uart8250.c \
 	devices/pci.c \
 	devices/pm.c \
+	devices/virtio.c \
+	devices/virtio_pci.c \
+	devices/virtio_console.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 

@@ -296,6 +296,7 @@ int run_domain(const struct domain_config *cfg,
 	ctl.in_fd = cfg->privileged ? io->control_in : -1;
 	for (;;) {
 		ret = vm_create(&vm, cfg, assign, kvm_fd, io->console_out,
+				cfg->privileged ? io->control_out : -1,
 				start_ns, err, sizeof(err));
 		if (ret) {
 			pr_err("%s: %s", cfg->name, err);

@@ -337,15 +337,6 @@ static void uart_tx(void *ctx, uint8_t byte)
 		pr_ratelimited(LOG_WARN, "console write: %s", strerror(errno));
 }
 
-/* Until the virtio-console control port lands: no port, nothing taken. */
-size_t vm_control_deliver(struct vm *vm, const void *buf, size_t len)
-{
-	(void)vm;
-	(void)buf;
-	(void)len;
-	return 0;
-}
-
 static void pm_event(void *ctx, enum pm_event ev, uint64_t value)
 {
 	struct vm *vm = ctx;
@@ -401,7 +392,85 @@ static int vm_setup_devices(struct vm *vm)
 	if (!ret)
 		ret = bus_register(&vm->mmio, BOOT_TIMER_GPA, BOOT_TIMER_SIZE,
 				   &boot_timer_ops, &vm->pm, "boot-timer");
+	vm->pci_mmio32_next = PCI_MMIO32_BASE;
+	vm->pci_mmio64_next = guest_mmio64_base(&vm->mem);
+	vm->pci_pio_next = PCI_PIO_BASE;
 	return ret;
+}
+
+static ssize_t control_write(void *opaque, const void *buf, size_t len)
+{
+	struct vm *vm = opaque;
+	ssize_t n = write(vm->control_fd, buf, len);
+
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * The control channel, a virtio-console on the next free PCI slot (after
+ * any assigned devices, which keep their slots), its BAR after theirs, and
+ * INTA on the GSI the _PRT gives the slot.
+ */
+static int vm_setup_control(struct vm *vm)
+{
+	struct virtio_console_backend be = {
+		.write = control_write, .opaque = vm,
+	};
+	struct irq_line irq = { .set_level = vm_irq_set, .ctx = vm };
+	uint64_t gpa;
+	int ret;
+
+	if (!vm->cfg->privileged || vm->control_fd < 0)
+		return 0;
+	vm->control = calloc(1, sizeof(*vm->control));
+	vm->control_pci = calloc(1, sizeof(*vm->control_pci));
+	if (!vm->control || !vm->control_pci)
+		return -ENOMEM;
+	virtio_console_init(vm->control, &vm->mem, &be);
+	ret = virtio_pci_init(vm->control_pci, &vm->control->vdev,
+			      VIRTIO_CONSOLE_PCI_CLASS, &vm->mmio,
+			      "virtio-console");
+	if (!ret)
+		ret = pci_bus_add(&vm->pci, &vm->control_pci->pdev, -1);
+	if (ret)
+		return ret;
+	irq.gsi = acpi_prt_gsi(PCI_SLOT(vm->control_pci->pdev.devfn), 0);
+	virtio_pci_set_irq(vm->control_pci, &irq);
+	gpa = (vm->pci_mmio32_next + VIRTIO_PCI_BAR_SIZE - 1) &
+	      ~(VIRTIO_PCI_BAR_SIZE - 1);
+	if (gpa + VIRTIO_PCI_BAR_SIZE > PCI_MMIO32_BASE + PCI_MMIO32_SIZE)
+		return -ENOSPC;
+	virtio_pci_place_bar(vm->control_pci, gpa);
+	vm->pci_mmio32_next = gpa + VIRTIO_PCI_BAR_SIZE;
+	pr_debug("%s: control channel at 00:%02x.0, GSI %u", vm->cfg->name,
+		 PCI_SLOT(vm->control_pci->pdev.devfn), irq.gsi);
+	return 0;
+}
+
+static void vm_release_control(struct vm *vm)
+{
+	if (vm->control_pci) {
+		virtio_pci_destroy(vm->control_pci);
+		if (vm->pci.devs[vm->control_pci->pdev.devfn] ==
+		    &vm->control_pci->pdev)
+			vm->pci.devs[vm->control_pci->pdev.devfn] = NULL;
+	}
+	free(vm->control_pci);
+	vm->control_pci = NULL;
+	free(vm->control);
+	vm->control = NULL;
+}
+
+size_t vm_control_deliver(struct vm *vm, const void *buf, size_t len)
+{
+	size_t n;
+
+	if (!vm->control)
+		return 0;
+	bus_lock(&vm->mmio);
+	n = virtio_console_deliver(vm->control, buf, len);
+	bus_unlock(&vm->mmio);
+	return n;
 }
 
 static int vm_build_acpi(struct vm *vm, void *buf, size_t size)
@@ -542,7 +611,8 @@ static int vm_get_cpuid(struct vm *vm)
 
 int vm_create(struct vm *vm, const struct domain_config *cfg,
 	      const struct host_assignment *assign, int kvm_fd,
-	      int console_fd, uint64_t start_ns, char *err, size_t errlen)
+	      int console_fd, int control_fd, uint64_t start_ns, char *err,
+	      size_t errlen)
 {
 	pthread_mutexattr_t attr;
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -554,6 +624,7 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 	vm->cfg = cfg;
 	vm->kvm_fd = kvm_fd;
 	vm->console_fd = console_fd;
+	vm->control_fd = control_fd;
 	vm->start_ns = start_ns;
 	vm->vm_fd = -1;
 	vm->nr_vcpus = cfg->cpus;
@@ -618,6 +689,11 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 		if (ret)
 			goto err_destroy;
 	}
+	ret = vm_setup_control(vm);
+	if (ret) {
+		errf("control channel: %s", strerror(-ret));
+		goto err_destroy;
+	}
 	ret = vm_load_guest(vm, &bl, err, errlen);
 	if (ret)
 		goto err_destroy;
@@ -640,6 +716,7 @@ void vm_destroy(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	assign_release(vm);
+	vm_release_control(vm);
 	if (vm->mem.host)
 		munmap(vm->mem.host, vm->mem_map_size);
 	vm->mem.host = NULL;

@@ -17,6 +17,8 @@
 #include "devices/pci.h"
 #include "devices/pm.h"
 #include "devices/uart8250.h"
+#include "devices/virtio_console.h"
+#include "devices/virtio_pci.h"
 #include "passthrough/assign.h"
 #include "vmm/config.h"
 #include "vmm/memmap.h"
@@ -57,6 +59,7 @@ struct vm {
 	int vm_fd;
 	int event_fd;		/* written when the state leaves VM_RUNNING */
 	int console_fd;		/* the guest's serial output */
+	int control_fd;		/* guest -> host control bytes; -1: none */
 	struct domain_stats *stats;	/* counters PID 1 reads, or NULL */
 	uint64_t start_ns;	/* when this slimhv started (boot timer) */
 	atomic_int state;
@@ -70,6 +73,9 @@ struct vm {
 	struct pm_device pm;
 	struct pci_bus pci;
 	struct pci_host_bridge host_bridge;
+	/* The control channel: privileged domains with a control_fd only. */
+	struct virtio_console *control;
+	struct virtio_pci *control_pci;
 	pthread_mutex_t dev_lock;	/* shared by both buses, recursive */
 
 	/* Passthrough */
@@ -96,11 +102,22 @@ uint64_t now_ns(void);
 /*
  * Build a VM for @cfg with the guest's kernel, initrd and command line
  * loaded, ready for vm_start(). On error, writes a one-line reason to @err.
+ * A privileged domain with @control_fd >= 0 (non-blocking, still the
+ * caller's) gets the control channel: a virtio-console port whose guest
+ * output is written to @control_fd.
  */
 int vm_create(struct vm *vm, const struct domain_config *cfg,
 	      const struct host_assignment *assign, int kvm_fd,
-	      int console_fd, uint64_t start_ns, char *err, size_t errlen);
+	      int console_fd, int control_fd, uint64_t start_ns, char *err,
+	      size_t errlen);
 void vm_destroy(struct vm *vm);
+
+/*
+ * Host -> guest bytes on the control channel: what the guest's receive
+ * buffers took (0 with no control channel, the port closed in the guest,
+ * or no buffer posted). Any thread; takes the device lock.
+ */
+size_t vm_control_deliver(struct vm *vm, const void *buf, size_t len);
 
 /*
  * Check what can be checked without KVM: the kernel is a bzImage, the
@@ -114,12 +131,6 @@ int vm_start(struct vm *vm);
 void vm_request_state(struct vm *vm, enum vm_state state);
 /* Wait for all vCPU threads; returns the state that stopped the VM. */
 enum vm_state vm_join(struct vm *vm);
-
-/*
- * Copy bytes for the guest's control port into its posted receive buffers:
- * returns how many it took (0: no control port, or no buffer posted).
- */
-size_t vm_control_deliver(struct vm *vm, const void *buf, size_t len);
 
 /* Memory slots for device BARs: -ENOSPC when none is free. */
 int vm_alloc_slot(struct vm *vm);

@@ -18,8 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vmm/log.h"
+#include "vmm/memmap.h"
 
 struct fuzz_in {
 	const uint8_t *p;
@@ -88,6 +90,29 @@ static inline size_t fuzz_bytes(struct fuzz_in *in, void *dst, size_t n)
 			abort();					\
 		}							\
 	} while (0)
+
+/*
+ * @size bytes of read-write memory (fake guest RAM) between two @guard
+ * bytes of inaccessible pages, so a stray access just outside faults.
+ */
+static inline uint8_t *fuzz_guarded_alloc(size_t size, size_t guard)
+{
+	uint8_t *p = mmap(NULL, guard + size + guard, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	FUZZ_CHECK(p != MAP_FAILED);
+	FUZZ_CHECK(!mprotect(p + guard, size, PROT_READ | PROT_WRITE));
+	return p + guard;
+}
+
+/* Fake guest RAM of @size bytes at guest-physical 0, guarded. */
+static inline void fuzz_guest_ram(struct guest_mem *m, size_t size,
+				  size_t guard)
+{
+	memset(m, 0, sizeof(*m));
+	m->host = fuzz_guarded_alloc(size, guard);
+	m->size = m->low_size = size;
+}
 
 /* Quiet slimhv's log unless FUZZ_LOG is set. */
 static inline void fuzz_quiet_log(void)

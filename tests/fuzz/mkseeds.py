@@ -404,11 +404,128 @@ def seeds_acpi():
         ecam=0x100000000, bus_end=0) + struct.pack("<HI", 36, 0xffffffc))
 
 
+# --- virtqueue: the header of fuzz_virtqueue.c, then operations ---------
+
+VQ_WRITE, VQ_AVAIL, VQ_POP, VQ_PUSH, VQ_NOTIFY, VQ_RESET, VQ_DESC = range(7)
+DESC_NEXT, DESC_WRITE, DESC_INDIRECT = 1, 2, 4
+
+
+def vq_header(shift=4, desc=0x1000, avail=0x2000, used=0x3000, features=1):
+    return struct.pack("<BIIIBB", shift, desc, avail, used, 0, features)
+
+
+def vq_desc(i, addr, length, flags=0, nxt=0):
+    return struct.pack("<BHHHBB", VQ_DESC, i, addr, length, flags, nxt)
+
+
+def vq_ram(off, data):
+    return struct.pack("<BHB", VQ_WRITE, off, len(data)) + data
+
+
+def vq_publish(head):
+    return struct.pack("<BBB", VQ_AVAIL, head, 0)
+
+
+def vq_push(which=0, length=16):
+    return struct.pack("<BBI", VQ_PUSH, which, length)
+
+
+def seeds_virtqueue():
+    pop = bytes([VQ_POP])
+    chain = (vq_desc(0, 0x8000, 16, DESC_NEXT, 1) +
+             vq_desc(1, 0x9000, 64, DESC_WRITE) + vq_publish(0) + pop +
+             vq_push() + bytes([VQ_NOTIFY]))
+    out("virtqueue", "chain", vq_header() + chain + chain)
+    table = b"".join(struct.pack("<QIHH", 0x8000 + 0x100 * i, 32,
+                                 (DESC_NEXT if i < 2 else DESC_WRITE), i + 1)
+                     for i in range(3))
+    out("virtqueue", "indirect",
+        vq_header() + vq_ram(0x4000, table) +
+        vq_desc(0, 0x4000, 48, DESC_INDIRECT) + vq_publish(0) + pop +
+        vq_push() + bytes([VQ_NOTIFY]))
+    out("virtqueue", "loop",
+        vq_header(features=0) + vq_desc(0, 0x8000, 16, DESC_NEXT, 1) +
+        vq_desc(1, 0x8000, 16, DESC_NEXT, 0) + vq_publish(0) + pop + pop)
+    out("virtqueue", "many",
+        vq_header(shift=2) + b"".join(
+            vq_desc(i, 0x8000 + 16 * i, 16) + vq_publish(i) + pop
+            for i in range(6)) + vq_push(1) + vq_push(0) + pop)
+
+
+# --- virtio_pci: operations of fuzz_virtio_pci.c, Linux's handshake ------
+
+(VP_CFG_READ, VP_CFG_WRITE, VP_BAR_READ, VP_BAR_WRITE, VP_RAM, VP_DELIVER,
+ VP_DRIVER, VP_NOTIFY) = range(8)
+
+
+def vp_cfg_write(off, val, length=4):
+    return struct.pack("<BHI", VP_CFG_WRITE,
+                       {1: 0, 2: 1, 4: 2}[length] << 14 | off, val)
+
+
+def vp_ram(off, data):
+    out_ = b""
+    for i in range(0, len(data), 63):
+        part = data[i:i + 63]
+        out_ += struct.pack("<BHI", VP_RAM, len(part), off + i) + part
+    return out_
+
+
+def vq_base(q):
+    return 0x1000 * (q + 1)
+
+
+def vp_driver():
+    features = (1 << 32) | (1 << 1) | (1 << 28) | (1 << 29)
+    d = struct.pack("<BHQB", VP_DRIVER, 0, features, 0xaa)   # size 16
+    for q in range(4):
+        base = vq_base(q)
+        d += struct.pack("<HHH", base // 16, (base + 0x100) // 2,
+                         (base + 0x200) // 4)
+    return d
+
+
+def vp_post(q, n, idx, addr, length, writable):
+    """The driver's n-th buffer on queue q, and avail->idx = idx."""
+    base = vq_base(q)
+    desc = struct.pack("<QIHH", addr, length, 2 if writable else 0, 0)
+    return (vp_ram(base + 16 * n, desc) +
+            vp_ram(base + 0x100 + 4 + 2 * n, struct.pack("<H", n)) +
+            vp_ram(base + 0x100 + 2, struct.pack("<H", idx)))
+
+
+def vp_notify(q):
+    return struct.pack("<BH", VP_NOTIFY, q)
+
+
+def vp_ctrl(n, event, value, port=0):
+    msg = struct.pack("<IHH", port, event, value)
+    return (vp_ram(0x9000 + 16 * n, msg) +
+            vp_post(3, n, n + 1, 0x9000 + 16 * n, 8, False) + vp_notify(3))
+
+
+def seeds_virtio_pci():
+    up = vp_cfg_write(4, 2, 2) + vp_driver()
+    ready = (b"".join(vp_post(2, i, i + 1, 0xa000 + 0x100 * i, 0x100, True)
+                      for i in range(4)) +
+             vp_ctrl(0, 0, 1, 0xffffffff))
+    out("virtio_pci", "device-ready", up + ready)
+    port = (b"".join(vp_post(0, i, i + 1, 0xc000 + 0x100 * i, 0x100, True)
+                     for i in range(2)) +
+            vp_ctrl(1, 3, 1) + vp_ctrl(2, 6, 1) +
+            struct.pack("<BHH", VP_DELIVER, 0, 300) +
+            vp_ram(0xe000, b"ping") +
+            vp_post(1, 0, 1, 0xe000, 4, False) + vp_notify(1) +
+            struct.pack("<BH", VP_BAR_READ, 0x1000) +
+            vp_cfg_write(4, 0, 2))
+    out("virtio_pci", "linux-handshake", up + ready + port)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: mkseeds.py DTB_DIR")
     for h in ("config", "bzimage", "vdev", "uart8250", "cmdline", "pci",
-              "acpi"):
+              "acpi", "virtqueue", "virtio_pci"):
         clear_seeds(h)
         os.makedirs(os.path.join(CORPUS, h), exist_ok=True)
     seeds_config(sys.argv[1])
@@ -418,6 +535,8 @@ def main():
     seeds_cmdline()
     seeds_pci()
     seeds_acpi()
+    seeds_virtqueue()
+    seeds_virtio_pci()
 
 
 if __name__ == "__main__":
