@@ -7,6 +7,7 @@
 #include "vmm/log.h"
 
 int log_verbosity = LOG_INFO;
+void (*log_sink)(const char *line, size_t len);
 static char log_tag[48] = "slimhv";
 
 void log_set_tag(const char *tag)
@@ -48,6 +49,10 @@ void slimhv_log(enum log_level level, const char *fmt, ...)
 		buf[n++] = '\n';
 	else
 		buf[sizeof(buf) - 2] = '\n';
+	if (log_sink) {
+		log_sink(buf, n);
+		return;
+	}
 	fwrite(buf, 1, n, stderr);
 	fflush(stderr);
 }

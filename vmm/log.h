@@ -7,6 +7,7 @@
 #define SLIMHV_VMM_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/compiler.h"
@@ -14,6 +15,8 @@
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern int log_verbosity;
+/* Where lines go instead of stderr (PID 1 sorts them into its console). */
+extern void (*log_sink)(const char *line, size_t len);
 
 void log_set_tag(const char *tag);
 __printf(2, 3) void slimhv_log(enum log_level level, const char *fmt, ...);

@@ -57,7 +57,8 @@ static const char *const state_names[] = {
 	[DOM_WAITING] = "waiting",	/* to start or restart */
 };
 
-enum { PIPE_CON_OUT, PIPE_CON_IN, PIPE_REQ, PIPE_ANS, NR_PIPES };
+/* The VMM's serial output and input, control requests and answers, log. */
+enum { PIPE_CON_OUT, PIPE_CON_IN, PIPE_REQ, PIPE_ANS, PIPE_LOG, NR_PIPES };
 
 struct domain_proc {
 	const struct domain_config *cfg;
@@ -77,6 +78,8 @@ struct domain_proc {
 	struct conring log;
 	uint64_t shown;		/* console position shown on the host */
 	struct ctl_lineasm req;
+	char logline[512];	/* the VMM's log line being read */
+	size_t loglen;
 	struct domain_stats *stats;
 };
 
@@ -100,6 +103,7 @@ static struct {
 	int front;		/* a domain's index, or -1: the prompt */
 	bool escape;
 	bool raw;
+	bool midline;		/* the last byte shown was not a newline */
 	struct termios saved;
 	char line[CTL_LINE_MAX];
 	size_t len;
@@ -114,11 +118,13 @@ static int first_front(void);
 
 /* ---- the host console ---- */
 
-static void con_puts(const char *s)
+static void con_write(const char *s, size_t len)
 {
-	size_t len = strlen(s);
 	ssize_t n;
 
+	if (!len)
+		return;
+	con.midline = s[len - 1] != '\n';
 	/* PID 1's own words: stderr, which blocks (they are short). */
 	while (len) {
 		n = write(STDERR_FILENO, s, len);
@@ -129,6 +135,19 @@ static void con_puts(const char *s)
 			len -= n;
 		}
 	}
+}
+
+static void con_puts(const char *s)
+{
+	con_write(s, strlen(s));
+}
+
+/* A log line (PID 1's or a VMM's) starts a line of its own. */
+static void con_log_line(const char *line, size_t len)
+{
+	if (con.midline)
+		con_write("\r\n", 2);
+	con_write(line, len);
 }
 
 static void con_raw(bool on)
@@ -215,6 +234,7 @@ static void con_flush(void)
 		w = write(con.out, buf, n);
 		if (w <= 0)
 			return;		/* the console is slow: poll says when */
+		con.midline = buf[w - 1] != '\n';
 		dp->shown += w;
 	}
 }
@@ -381,6 +401,8 @@ static int domain_setup(struct domain_proc *dp)
 			return -errno;
 		fcntl(dp->pipes[i][0], F_SETPIPE_SZ, PIPE_SIZE);
 	}
+	/* Log lines are rare and rate-limited: the VMM waits, never drops. */
+	fcntl(dp->pipes[PIPE_LOG][1], F_SETFL, 0);
 	logbuf = malloc(CONSOLE_LOG_SIZE);
 	dp->stats = mmap(NULL, sizeof(*dp->stats), PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -473,6 +495,9 @@ static __noreturn void domain_child(struct domain_proc *dp)
 		close(dp->pipes[PIPE_ANS][0]);
 		close(dp->pipes[PIPE_REQ][1]);
 	}
+	dup2(dp->pipes[PIPE_LOG][1], STDERR_FILENO);
+	close(dp->pipes[PIPE_LOG][1]);
+	log_sink = NULL;
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
@@ -601,6 +626,7 @@ static __noreturn void host_poweroff(void)
 }
 
 static void domain_policy(struct domain_proc *dp, int status);
+static void drain_vmm(struct domain_proc *dp);
 
 /* Apply a domain's restart policy (or a user's request) after it ended. */
 static void domain_ended(struct domain_proc *dp, int status)
@@ -700,9 +726,15 @@ static void reaped(pid_t pid, int status)
 		con_switch(-1);
 		return;
 	}
-	for (unsigned int i = 0; i < sv.nr; i++)
-		if (sv.doms[i].pid == pid)
-			domain_ended(&sv.doms[i], status);
+	for (unsigned int i = 0; i < sv.nr; i++) {
+		struct domain_proc *dp = &sv.doms[i];
+
+		if (dp->pid != pid)
+			continue;
+		/* Its last words come before the news of its end. */
+		drain_vmm(dp);
+		domain_ended(dp, status);
+	}
 	/* Anything else was an orphan: reaped, nothing to do. */
 }
 
@@ -1079,16 +1111,48 @@ static void control_input(struct domain_proc *dp)
 	}
 }
 
-static void console_input(struct domain_proc *dp)
+/* A VMM's log lines, shown whole. */
+static bool log_input(struct domain_proc *dp)
+{
+	char buf[4096];
+	ssize_t n = read(dp->pipes[PIPE_LOG][0], buf, sizeof(buf));
+
+	for (ssize_t i = 0; i < n; i++) {
+		dp->logline[dp->loglen++] = buf[i];
+		/* One byte kept for the newline drain_vmm() may add. */
+		if (buf[i] == '\n' || dp->loglen == sizeof(dp->logline) - 1) {
+			con_log_line(dp->logline, dp->loglen);
+			dp->loglen = 0;
+		}
+	}
+	return n > 0;
+}
+
+static bool console_input(struct domain_proc *dp)
 {
 	uint8_t buf[16384];
 	ssize_t n = read(dp->pipes[PIPE_CON_OUT][0], buf, sizeof(buf));
 
 	if (n <= 0)
-		return;
+		return false;
 	conring_write(&dp->log, buf, n);
 	if (con.front == (int)dp->index)
 		con_flush();
+	return true;
+}
+
+/* What a VMM that ended left in its pipes. */
+static void drain_vmm(struct domain_proc *dp)
+{
+	while (console_input(dp))
+		;
+	while (log_input(dp))
+		;
+	if (dp->loglen) {
+		dp->logline[dp->loglen++] = '\n';
+		con_log_line(dp->logline, dp->loglen);
+		dp->loglen = 0;
+	}
 }
 
 /* ---- the loop ---- */
@@ -1155,7 +1219,7 @@ enum { PFD_SIG, PFD_IN, PFD_OUT, PFD_DOMS };
 
 static void loop(void)
 {
-	struct pollfd fds[PFD_DOMS + 2 * CONFIG_MAX_DOMAINS];
+	struct pollfd fds[PFD_DOMS + 3 * CONFIG_MAX_DOMAINS];
 
 	for (;;) {
 		unsigned int nfds = PFD_DOMS;
@@ -1193,6 +1257,8 @@ static void loop(void)
 			fds[nfds++] = (struct pollfd){
 				dp->cfg->privileged ? dp->pipes[PIPE_REQ][0] :
 				-1, POLLIN, 0 };
+			fds[nfds++] = (struct pollfd){
+				dp->pipes[PIPE_LOG][0], POLLIN, 0 };
 		}
 		if (poll(fds, nfds, next_timeout(now)) < 0 && errno != EINTR) {
 			pr_err("poll: %s", strerror(errno));
@@ -1202,9 +1268,13 @@ static void loop(void)
 		if (fds[PFD_SIG].revents)
 			handle_signals();
 		for (unsigned int i = 0; i < sv.nr; i++) {
-			if (fds[PFD_DOMS + 2 * i].revents)
+			struct pollfd *f = &fds[PFD_DOMS + 3 * i];
+
+			if (f[2].revents)
+				log_input(&sv.doms[i]);
+			if (f[0].revents)
 				console_input(&sv.doms[i]);
-			if (fds[PFD_DOMS + 2 * i + 1].revents)
+			if (f[1].revents)
 				control_input(&sv.doms[i]);
 		}
 		if (fds[PFD_OUT].revents)
@@ -1256,6 +1326,7 @@ void supervise(const struct supervisor_opts *opts)
 	}
 	con.out = open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK |
 		       O_CLOEXEC);
+	log_sink = con_log_line;
 	if (con.out < 0)
 		con.out = STDOUT_FILENO;
 

@@ -908,11 +908,48 @@ def wait_console(lab, name, pattern, timeout, what):
         time.sleep(3)
 
 
+def slimctl_from_dom0(lab):
+    """In dom0's shell: slimctl lists both domains, is refused the host's
+    own commands, stops net (its init sees the power button) and starts it
+    again."""
+    lab.send("slimctl list; echo rc=$?\n")
+    # PID 1 logs a request before it answers.
+    lab.expect(r"slimhv: dom0 asks: list", 60, "PID 1 logging the request")
+    lab.expect(r"^dom0\s+running\s+yes\s+poweroff-host", 30,
+               "slimctl list: dom0")
+    lab.expect(r"^net\s+running\s+no\s+restart", 30, "slimctl list: net")
+    lab.expect(r"^rc=0", 30)
+    lab.send("slimctl poweroff; echo rc=$?\n")
+    lab.expect(r'slimctl: unknown command "poweroff"', 30)
+    lab.expect(r"^rc=1", 30)
+    lab.send("slimctl stop nosuch; echo rc=$?\n")
+    lab.expect(r'slimctl: no domain "nosuch"', 30)
+    lab.expect(r"^rc=1", 30)
+    lab.send("slimctl stop net\n")
+    lab.expect(r"net: power button pressed", 30)
+    lab.expect(r"slimhv: domain net ended: the guest powered off", 90,
+               "net powering off on the power button")
+    lab.expect(r"slimhv: domain net: stays down \(stopped by a user\)", 30)
+    lab.send("slimctl console net 3000 | grep power\n")
+    lab.expect(r"slimhv-guest: power button: powering off", 30,
+               "net's init reporting the power button")
+    lab.send("slimctl list | grep ^net\n")
+    lab.expect(r"^net\s+down\s", 30)
+    lab.send("slimctl start net\n")
+    lab.expect(r"net: started", 30)
+    lab.expect(r"slimhv\[net\]: net: starting 1 vCPU", 60)
+    lab.expect(r"slimhv\[net\]: boot timer: guest init 1 reached",
+               GUEST_DEADLINE, "net booting again after slimctl start")
+    lab.send("slimctl stats dom0\n")
+    lab.expect(r"dom0: running for \S+, VMM pid \d+, restarts 0", 30)
+
+
 @test("lab")
 def lab_two_domains_consoles_prompt_and_kill():
     """dom0 (privileged, the NVMe) and net (the NIC, restart policy) run
     side by side. The host console shows dom0; Ctrl-] 2 brings net's
-    heartbeat, Ctrl-] s the prompt. `kill net` (SIGKILL to its VMM) restarts
+    heartbeat, Ctrl-] 1 dom0 back, where slimctl works (see
+    slimctl_from_dom0), Ctrl-] s the prompt. `kill net` (SIGKILL to its VMM) restarts
     net by its policy while dom0 runs on: same VMM, one boot, its uptime
     growing. net cannot reach the control channel. dom0's poweroff powers
     the host off and net gets the power button first."""
@@ -938,6 +975,7 @@ def lab_two_domains_consoles_prompt_and_kill():
         switch_to(lab, 1, "dom0")
         lab.send("\n")
         lab.expect(r"guest# ", 30, "dom0's shell prompt")
+        slimctl_from_dom0(lab)
         up1 = guest_uptime(lab, "uptime-before")
 
         to_prompt(lab)
@@ -1000,9 +1038,10 @@ def rss_kib(text, what):
 
 @test("lab")
 def lab_console_flood_keeps_the_host_responsive():
-    """noisy writes 4 MiB to its console as fast as it can, while dom0 is
-    in front. The prompt answers throughout, dom0's shell too, the log
-    keeps the last 128 KiB, and neither PID 1 nor noisy's VMM grows."""
+    """noisy writes 512 KiB (four times its log) to its console as fast as
+    it can, while dom0 is in front. The prompt answers throughout, dom0's
+    shell too, and neither PID 1 nor noisy's VMM grows. (The lab's nested
+    8250 carries a few KiB/s: every byte is an exit two levels down.)"""
     with Lab("flood", append="slimhv.config=/etc/slimhv/e2e-flood.dtb") as lab:
         boot_markers(lab)
         lab.expect(r"slimhv-guest: shell ready", GUEST_DEADLINE, "dom0's shell")
@@ -1023,17 +1062,17 @@ def lab_console_flood_keeps_the_host_responsive():
             assert time.monotonic() < deadline, "the flood did not end in 600 s"
             time.sleep(2)
         last = prompt(lab, "stats")
-        m = re.search(r"flood done: 4 MiB from ([\d.]+) s to ([\d.]+) s", out)
+        m = re.search(r"flood done: 512 KiB from ([\d.]+) s to ([\d.]+) s", out)
         logged = int(re.search(r"noisy: .*?\n.*?\n.*?\n  console: (\d+) bytes",
                                last, re.S).group(1))
         pid1_last = rss_kib(last, "PID 1\\) RSS")
         noisy_last = rss_kib(last.split("noisy:")[1], "VMM RSS")
         secs = float(m.group(2)) - float(m.group(1)) if m else 0
-        print(f"    flood: 4 MiB in {secs:.1f} s of guest time; slowest prompt "
+        print(f"    flood: 512 KiB in {secs:.1f} s of guest time; slowest prompt "
               f"answer {slowest:.1f} s; PID 1 RSS {pid1_first} -> {pid1_last} "
               f"KiB; noisy's VMM RSS {noisy_first} -> {noisy_last} KiB; "
               f"{logged} bytes logged")
-        assert logged >= 4 << 20, f"only {logged} bytes reached the log"
+        assert logged >= 512 << 10, f"only {logged} bytes reached the log"
         # Bounded: the log is a fixed 128 KiB ring, allocated at start; what
         # PID 1 or the VMM touch during a flood is buffers they had before.
         assert pid1_last - pid1_first <= 256, (pid1_first, pid1_last)
