@@ -29,6 +29,7 @@ PURE_SRCS := \
 	vmm/configfile.c \
 	vmm/cmdline.c \
 	vmm/seccomp.c \
+	vmm/reboot.c \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \
@@ -198,13 +199,21 @@ $(IMG)/initramfs-base.cpio.xz: initramfs/host.list initramfs/host-profile $(MKCP
 	@echo "  CPIO    $@"
 	@DTBS="$(DTBS)" $(MKCPIO) initramfs/host.list $@ busybox-links
 
-$(IMG)/initramfs-guests.cpio: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz
+# A guest that triple-faults at once (tests/guest/triple-fault.S): a flat
+# bzImage, assembled with the host's compiler.
+$(IMG)/guest/triple-fault: tests/guest/triple-fault.S
+	@mkdir -p $(OBJ)/guest
+	@echo "  AS      $<"
+	@$(HOST_CC) -c $< -o $(OBJ)/guest/triple-fault.o
+	@objcopy -O binary -j .text $(OBJ)/guest/triple-fault.o $@
+
+$(IMG)/initramfs-guests.cpio: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guests.list $@
 
 IMAGES := $(IMG)/bzImage $(IMG)/initramfs-base.cpio.xz \
 	$(IMG)/initramfs-guests.cpio $(IMG)/guest/bzImage \
-	$(IMG)/guest/initramfs.cpio.gz
+	$(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault
 
 # The boot media: seconds, no kernel build (scripts/mkimage.sh).
 DOMAINS  ?=

@@ -105,6 +105,7 @@ void domain_config_defaults(struct domain_config *d)
 	memset(d, 0, sizeof(*d));
 	d->cpus = 1;
 	d->restart = RESTART_STAY_DOWN;
+	d->reboot_limit = CONFIG_REBOOT_LIMIT;
 	d->boot_order = 0;
 }
 
@@ -616,6 +617,21 @@ static int prop_hugepages(struct parser *p, const char *path,
 	return 0;
 }
 
+static int prop_reboot_limit(struct parser *p, const char *path,
+			     const struct prop_val *v, struct domain_config *d)
+{
+	uint32_t n = 0;
+	int ret = prop_u32(p, path, v, &n);
+
+	if (ret)
+		return ret;
+	if (n < 1 || n > CONFIG_REBOOT_LIMIT_MAX)
+		return fail(p, path, "reboot-limit = <%u> is out of range (1 to %d reboots a minute)",
+			    n, CONFIG_REBOOT_LIMIT_MAX);
+	d->reboot_limit = n;
+	return 0;
+}
+
 static int prop_boot_order(struct parser *p, const char *path,
 			   const struct prop_val *v, struct domain_config *d)
 {
@@ -680,6 +696,7 @@ static const struct prop_handler domain_props[] = {
 	{ "privileged", "privileged;", false, prop_privileged },
 	{ "restart", "restart = \"stay-down\"", false, prop_restart },
 	{ "hugepages", "hugepages = \"auto\"", false, prop_hugepages },
+	{ "reboot-limit", "reboot-limit = <10>", false, prop_reboot_limit },
 	{ "boot-order", "boot-order = <0>", false, prop_boot_order },
 	{ "devices", "devices = \"0000:00:03.0\", \"class:nvme\"", false,
 	  prop_devices },
@@ -933,6 +950,7 @@ int config_parse(const void *fdt, size_t size, const char *file,
 /* What a kernel parameter may override: single values, no flags or lists. */
 static const char *const override_props[] = {
 	"cpus", "memory", "kernel", "initrd", "restart", "hugepages",
+	"reboot-limit",
 };
 
 int config_override(struct slimhv_config *cfg, const char *spec, char *err,
@@ -973,17 +991,18 @@ int config_override(struct slimhv_config *cfg, const char *spec, char *err,
 		if (!strcmp(prop, override_props[i]))
 			h = find_prop_handler(prop);
 	if (!h)
-		return fail(&p, path, "\"%s\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages)",
+		return fail(&p, path, "\"%s\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit)",
 			    prop);
 	v = (struct prop_val) {
 		.name = h->name, .example = h->example,
 		.data = value, .len = strlen(value) + 1,
 	};
-	if (!strcmp(prop, "cpus")) {
+	/* The one-cell properties: the value is a decimal number. */
+	if (!strcmp(prop, "cpus") || !strcmp(prop, "reboot-limit")) {
 		errno = 0;
 		n = strtoul(value, &end, 10);
 		if (!*value || *end || errno || n > UINT32_MAX)
-			return fail(&p, path, "cpus must be a number");
+			return fail(&p, path, "%s must be a number", prop);
 		cell = cpu_to_fdt32(n);
 		v.data = (const char *)&cell;
 		v.len = sizeof(cell);
