@@ -82,7 +82,7 @@ SYSROOT_STAMP := $(SYSROOT)/.done
 DTS      := $(wildcard configs/*.dts tests/e2e/*.dts)
 DTBS     := $(addprefix $(IMG)/dtb/,$(notdir $(DTS:.dts=.dtb)))
 
-.PHONY: all help deps slimhv kernels initramfs image run check unit e2e bench \
+.PHONY: all help deps slimhv kernels initramfs image run check unit e2e soak bench \
 	clean distclean checkpatch fuzzers fuzz fuzz-replay fuzz-seeds
 
 help:
@@ -99,6 +99,7 @@ help:
 	@echo "make bench      sizes and lab boot times (median of 5 boots)"
 	@echo "make unit       unit tests only (no /dev/kvm, no lab)"
 	@echo "make e2e        the lab tests only"
+	@echo "make soak       the reboot and triple-fault soaks at 200 each (make check runs 20)"
 	@echo "make checkpatch the kernel's checkpatch.pl over our C sources"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_TIME seconds (default 300) each"
 	@echo "make fuzz-replay every file of the fuzz corpora once"
@@ -259,6 +260,10 @@ fuzz-seeds: $(DTBS)
 
 e2e: all
 	@python3 tests/e2e/run.py cli image lab firmware
+
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@python3 tests/e2e/run.py soak
 
 bench: deps
 	@$(MAKE) --no-print-directory all

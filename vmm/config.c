@@ -504,19 +504,27 @@ static int prop_u32(struct parser *p, const char *path,
 	return 0;
 }
 
-static int prop_cpus(struct parser *p, const char *path,
-		     const struct prop_val *v, struct domain_config *d)
+/* One cell from 1 to @max into @out; @unit ends the range's message. */
+static int prop_count(struct parser *p, const char *path,
+		      const struct prop_val *v, uint32_t max, const char *unit,
+		      unsigned int *out)
 {
 	uint32_t n = 0;
 	int ret = prop_u32(p, path, v, &n);
 
 	if (ret)
 		return ret;
-	if (n < 1 || n > CONFIG_MAX_CPUS)
-		return fail(p, path, "cpus = <%u> is out of range (1 to %d)",
-			    n, CONFIG_MAX_CPUS);
-	d->cpus = n;
+	if (n < 1 || n > max)
+		return fail(p, path, "%s = <%u> is out of range (1 to %u%s)",
+			    v->name, n, max, unit);
+	*out = n;
 	return 0;
+}
+
+static int prop_cpus(struct parser *p, const char *path,
+		     const struct prop_val *v, struct domain_config *d)
+{
+	return prop_count(p, path, v, CONFIG_MAX_CPUS, "", &d->cpus);
 }
 
 static int prop_memory(struct parser *p, const char *path,
@@ -620,16 +628,8 @@ static int prop_hugepages(struct parser *p, const char *path,
 static int prop_reboot_limit(struct parser *p, const char *path,
 			     const struct prop_val *v, struct domain_config *d)
 {
-	uint32_t n = 0;
-	int ret = prop_u32(p, path, v, &n);
-
-	if (ret)
-		return ret;
-	if (n < 1 || n > CONFIG_REBOOT_LIMIT_MAX)
-		return fail(p, path, "reboot-limit = <%u> is out of range (1 to %d reboots a minute)",
-			    n, CONFIG_REBOOT_LIMIT_MAX);
-	d->reboot_limit = n;
-	return 0;
+	return prop_count(p, path, v, CONFIG_REBOOT_LIMIT_MAX,
+			  " reboots a minute", &d->reboot_limit);
 }
 
 static int prop_boot_order(struct parser *p, const char *path,

@@ -892,11 +892,12 @@ RSS_SLACK_KB = 48
 FREE_SLACK_KB = 32 << 10
 
 
-def check_usage_flat(lab, dom, reboots):
-    """@dom's resource lines for reboots 1 to @reboots (slimhv.verbose:
-    one for each) and the domain's end: the same descriptors throughout,
-    RSS and the host's free memory flat (see above). Prints the figures
-    and returns them."""
+def check_usage_flat(lab, dom, reboots, every=1):
+    """@dom's resource lines for reboots 1 to @reboots, at least for the
+    first and every @every-th (1 needs slimhv.verbose, 10 is slimhv's info
+    level), and the domain's end: the same descriptors throughout, RSS and
+    the host's free memory flat (see above). Prints the figures and
+    returns them."""
     rows, end = {}, None
     for m in USAGE_LINE.finditer(lab.text):
         if m.group("dom") != dom:
@@ -906,7 +907,8 @@ def check_usage_flat(lab, dom, reboots):
             end = row
         else:
             rows[int(m.group("n"))] = row
-    missing = [n for n in range(1, reboots + 1) if n not in rows]
+    missing = [n for n in range(1, reboots + 1)
+               if n not in rows and (n == 1 or n % every == 0)]
     assert not missing, f"no resource line for reboots {missing[:10]}"
     assert end, f"no resource line for the end of {dom}"
     first, last = rows[1], rows[reboots]
@@ -917,11 +919,11 @@ def check_usage_flat(lab, dom, reboots):
     assert grew <= RSS_SLACK_KB, \
         f"the VMM's RSS grew by {grew} kB over {reboots} reboots " \
         f"({first['rss']} kB after the first)"
-    steady, window = {}, max(5, reboots // 4)
+    samples = [rows[n] for n in sorted(rows) if n <= reboots] + [end]
+    steady, window = {}, max(min(5, len(samples) // 2), len(samples) // 4)
     for key in ("avail", "free"):
-        head = max(rows[n][key] for n in range(1, window + 1))
-        tail = max(rows[n][key] for n in range(reboots - window + 1,
-                                                reboots + 1))
+        head = max(r[key] for r in samples[:window])
+        tail = max(r[key] for r in samples[-window:])
         steady[key] = (head, tail)
         assert tail >= head - FREE_SLACK_KB, \
             f"the host's {'MemAvailable' if key == 'avail' else 'MemFree'} " \
@@ -930,7 +932,8 @@ def check_usage_flat(lab, dom, reboots):
           f"VmRSS {first['rss']} -> {last['rss']} kB (end {end['rss']}), "
           f"host MemAvailable {steady['avail'][0]} -> {steady['avail'][1]} kB, "
           f"MemFree {steady['free'][0]} -> {steady['free'][1]} kB "
-          f"(highest of reboots 1-{window} and of the last {window})")
+          f"(highest of the first {window} and of the last {window} of "
+          f"{len(samples)} reports)")
     return first, last, end
 
 
@@ -944,8 +947,7 @@ def reboot_soak(name, dtb, reboots, deadline):
     t0 = time.monotonic()
     with PtServer() as server, \
             Lab(name, disk=disk, net_opts=server.net_opts(),
-                append=f"slimhv.config=/etc/slimhv/{dtb}.dtb "
-                "slimhv.verbose") as lab, \
+                append=f"slimhv.config=/etc/slimhv/{dtb}.dtb") as lab, \
             ServerNotes(server):
         boot_markers(lab)
         expect_assigned(lab, "dom0")
@@ -953,8 +955,8 @@ def reboot_soak(name, dtb, reboots, deadline):
         for boot in range(2, reboots + 2):
             expect_ok(lab, rf"slimhv-guest: rebooting \(boot {boot - 1} of "
                       rf"{reboots + 1}\)", 60, f"the guest rebooting ({boot - 1})")
-            expect_ok(lab, rf"slimhv\[dom0\]: dom0: resources after reboot "
-                      rf"{boot - 1}: ", 60, f"slimhv's report of reboot {boot - 1}")
+            expect_ok(lab, r"slimhv\[dom0\]: dom0: rebooting\n", 60,
+                      f"slimhv seeing reboot {boot - 1}")
             if boot <= reboots:
                 expect_ok(lab, rf"slimhv-guest: disk ok \(count, "
                           rf"boot-count={boot}\)", GUEST_DEADLINE,
@@ -966,7 +968,9 @@ def reboot_soak(name, dtb, reboots, deadline):
         check_server(server, 2)
         assert not lab.seen(r"reboots in a minute"), \
             "slimhv paced a guest that reboots within its limit"
-        check_usage_flat(lab, "dom0", reboots)
+        # Without slimhv.verbose: its debug lines (each MSI-X vector the
+        # guest programs) would slow the lab's serial console down.
+        check_usage_flat(lab, "dom0", reboots, every=10)
     check_disk_image(disk, reboots + 1)
     print(f"    {reboots + 1} boots in {time.monotonic() - t0:.0f} s")
 
@@ -1001,8 +1005,10 @@ def triple_fault_soak(name, faults, append="", paced=False):
                       f"the payload's line (boot {n})")
             expect_ok(lab, r"slimhv\[tf\]: vcpu0: triple fault, resetting "
                       r"the guest", 60, f"triple fault {n}")
+            # The whole line: QEMU's monitor must not cut into the last.
             expect_ok(lab, rf"slimhv\[tf\]: (?:debug: )?tf: resources after "
-                      rf"reboot {n}: ", 60, f"slimhv's report of reboot {n}")
+                      rf"reboot {n}: [^\n]*\n", 60,
+                      f"slimhv's report of reboot {n}")
         took = time.monotonic() - t0
         host_ctrl_alt_del(lab)
         expect_ok(lab, r"slimhv: domain tf ended: the guest powered off", 90,
