@@ -30,6 +30,7 @@ PURE_SRCS := \
 	vmm/cmdline.c \
 	vmm/ctl.c \
 	vmm/seccomp.c \
+	vmm/reboot.c \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \
@@ -86,7 +87,7 @@ SYSROOT_STAMP := $(SYSROOT)/.done
 DTS      := $(wildcard configs/*.dts tests/e2e/*.dts)
 DTBS     := $(addprefix $(IMG)/dtb/,$(notdir $(DTS:.dts=.dtb)))
 
-.PHONY: all help deps slimhv kernels initramfs image run check unit e2e bench \
+.PHONY: all help deps slimhv kernels initramfs image run check unit e2e soak bench \
 	clean distclean checkpatch fuzzers fuzz fuzz-replay fuzz-seeds
 
 help:
@@ -103,6 +104,7 @@ help:
 	@echo "make bench      sizes and lab boot times (median of 5 boots)"
 	@echo "make unit       unit tests only (no /dev/kvm, no lab)"
 	@echo "make e2e        the lab tests only"
+	@echo "make soak       the reboot and triple-fault soaks at 200 each (make check runs 20)"
 	@echo "make checkpatch the kernel's checkpatch.pl over our C sources"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_TIME seconds (default 300) each"
 	@echo "make fuzz-replay every file of the fuzz corpora once"
@@ -209,13 +211,21 @@ $(IMG)/initramfs-base.cpio.xz: initramfs/host.list initramfs/host-profile $(MKCP
 	@echo "  CPIO    $@"
 	@DTBS="$(DTBS)" $(MKCPIO) initramfs/host.list $@ busybox-links
 
-$(IMG)/initramfs-guests.cpio: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz
+# A guest that triple-faults at once (tests/guest/triple-fault.S): a flat
+# bzImage, assembled with the host's compiler.
+$(IMG)/guest/triple-fault: tests/guest/triple-fault.S
+	@mkdir -p $(OBJ)/guest
+	@echo "  AS      $<"
+	@$(HOST_CC) -c $< -o $(OBJ)/guest/triple-fault.o
+	@objcopy -O binary -j .text $(OBJ)/guest/triple-fault.o $@
+
+$(IMG)/initramfs-guests.cpio: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guests.list $@
 
 IMAGES := $(IMG)/bzImage $(IMG)/initramfs-base.cpio.xz \
 	$(IMG)/initramfs-guests.cpio $(IMG)/guest/bzImage \
-	$(IMG)/guest/initramfs.cpio.gz
+	$(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault
 
 # The boot media: seconds, no kernel build (scripts/mkimage.sh).
 DOMAINS  ?=
@@ -261,6 +271,10 @@ fuzz-seeds: $(DTBS)
 
 e2e: all
 	@python3 tests/e2e/run.py cli image lab firmware
+
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@python3 tests/e2e/run.py soak
 
 bench: deps
 	@$(MAKE) --no-print-directory all

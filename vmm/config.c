@@ -105,6 +105,7 @@ void domain_config_defaults(struct domain_config *d)
 	memset(d, 0, sizeof(*d));
 	d->cpus = 1;
 	d->restart = RESTART_STAY_DOWN;
+	d->reboot_limit = CONFIG_REBOOT_LIMIT;
 	d->boot_order = 0;
 }
 
@@ -503,19 +504,27 @@ static int prop_u32(struct parser *p, const char *path,
 	return 0;
 }
 
-static int prop_cpus(struct parser *p, const char *path,
-		     const struct prop_val *v, struct domain_config *d)
+/* One cell from 1 to @max into @out; @unit ends the range's message. */
+static int prop_count(struct parser *p, const char *path,
+		      const struct prop_val *v, uint32_t max, const char *unit,
+		      unsigned int *out)
 {
 	uint32_t n = 0;
 	int ret = prop_u32(p, path, v, &n);
 
 	if (ret)
 		return ret;
-	if (n < 1 || n > CONFIG_MAX_CPUS)
-		return fail(p, path, "cpus = <%u> is out of range (1 to %d)",
-			    n, CONFIG_MAX_CPUS);
-	d->cpus = n;
+	if (n < 1 || n > max)
+		return fail(p, path, "%s = <%u> is out of range (1 to %u%s)",
+			    v->name, n, max, unit);
+	*out = n;
 	return 0;
+}
+
+static int prop_cpus(struct parser *p, const char *path,
+		     const struct prop_val *v, struct domain_config *d)
+{
+	return prop_count(p, path, v, CONFIG_MAX_CPUS, "", &d->cpus);
 }
 
 static int prop_memory(struct parser *p, const char *path,
@@ -616,6 +625,13 @@ static int prop_hugepages(struct parser *p, const char *path,
 	return 0;
 }
 
+static int prop_reboot_limit(struct parser *p, const char *path,
+			     const struct prop_val *v, struct domain_config *d)
+{
+	return prop_count(p, path, v, CONFIG_REBOOT_LIMIT_MAX,
+			  " reboots a minute", &d->reboot_limit);
+}
+
 static int prop_boot_order(struct parser *p, const char *path,
 			   const struct prop_val *v, struct domain_config *d)
 {
@@ -695,6 +711,7 @@ static const struct prop_handler domain_props[] = {
 	{ "privileged", "privileged;", false, prop_privileged },
 	{ "restart", "restart = \"stay-down\"", false, prop_restart },
 	{ "hugepages", "hugepages = \"auto\"", false, prop_hugepages },
+	{ "reboot-limit", "reboot-limit = <10>", false, prop_reboot_limit },
 	{ "boot-order", "boot-order = <0>", false, prop_boot_order },
 	{ "start-delay-ms", "start-delay-ms = <5000>", false,
 	  prop_start_delay },
@@ -951,6 +968,7 @@ int config_parse(const void *fdt, size_t size, const char *file,
 static const char *const override_props[] = {
 	"cpus", "memory", "kernel", "initrd", "restart", "hugepages",
 	"start-delay-ms",
+	"reboot-limit",
 };
 
 int config_override(struct slimhv_config *cfg, const char *spec, char *err,
@@ -991,17 +1009,18 @@ int config_override(struct slimhv_config *cfg, const char *spec, char *err,
 		if (!strcmp(prop, override_props[i]))
 			h = find_prop_handler(prop);
 	if (!h)
-		return fail(&p, path, "\"%s\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages)",
+		return fail(&p, path, "\"%s\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit)",
 			    prop);
 	v = (struct prop_val) {
 		.name = h->name, .example = h->example,
 		.data = value, .len = strlen(value) + 1,
 	};
-	if (!strcmp(prop, "cpus")) {
+	/* The one-cell properties: the value is a decimal number. */
+	if (!strcmp(prop, "cpus") || !strcmp(prop, "reboot-limit")) {
 		errno = 0;
 		n = strtoul(value, &end, 10);
 		if (!*value || *end || errno || n > UINT32_MAX)
-			return fail(&p, path, "cpus must be a number");
+			return fail(&p, path, "%s must be a number", prop);
 		cell = cpu_to_fdt32(n);
 		v.data = (const char *)&cell;
 		v.len = sizeof(cell);

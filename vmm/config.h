@@ -17,6 +17,7 @@
  *				cmdline = "console=ttyS0";
  *				privileged;
  *				restart = "poweroff-host";
+ *				reboot-limit = <10>;
  *				boot-order = <0>;
  *				devices = "0000:00:03.0", "8086:10d3", "class:nvme";
  *			};
@@ -41,6 +42,11 @@
  *   hugepages	how guest RAM is backed: "auto" (default: 2 MiB pages when
  *		the host has them free, else 4 KiB pages), "on" (2 MiB
  *		pages or the domain does not start) or "off" (4 KiB pages)
+ *   reboot-limit one cell, 1 to 10000; default 10: how many times a
+ *		minute the guest may reboot at full speed. A guest that
+ *		reboots faster is not ended: each further boot waits, 1 s
+ *		at first, doubling at each reboot over the rate up to
+ *		30 s, until it reboots within the rate again (vmm/reboot.h)
  *   boot-order	one cell; default 0; lower starts first, privileged
  *		domains first among equals, then in file order
  *   start-delay-ms	one cell, at most 600000; default 0: how long after
@@ -77,6 +83,8 @@
 #define CONFIG_MEM_MIN		(64ULL << 20)	/* the kernel decompresses above 16M */
 #define CONFIG_MEM_MAX		(1ULL << 40)
 #define CONFIG_MEM_ALIGN	4096ULL
+#define CONFIG_REBOOT_LIMIT	10	/* reboots a minute at full speed */
+#define CONFIG_REBOOT_LIMIT_MAX	10000
 
 enum restart_policy {
 	RESTART_STAY_DOWN,
@@ -117,6 +125,7 @@ struct domain_config {
 	bool privileged;
 	enum restart_policy restart;
 	enum hugepages_mode hugepages;
+	unsigned int reboot_limit;	/* reboots a minute before pacing */
 	unsigned int boot_order;
 	unsigned int start_delay_ms;
 	unsigned int nr_devices;
@@ -129,7 +138,10 @@ struct slimhv_config {
 	struct domain_config domains[CONFIG_MAX_DOMAINS];
 };
 
-/* Zeroes @d, then 1 vCPU, restart "stay-down", boot order 0. */
+/*
+ * Zeroes @d, then 1 vCPU, restart "stay-down", reboot limit 10, boot
+ * order 0.
+ */
 void domain_config_defaults(struct domain_config *d);
 
 /*
@@ -169,8 +181,8 @@ const char *restart_policy_name(enum restart_policy p);
  * Apply "NAME.PROPERTY=VALUE" (the kernel parameter
  * slimhv.domain.NAME.PROPERTY=VALUE, without its prefix) to the parsed
  * @cfg, with the checks and messages of the file's own property; only
- * cpus, memory, kernel, initrd, restart and hugepages. Returns 0 or
- * -EINVAL with one line in @err:
+ * cpus, memory, kernel, initrd, restart, hugepages and reboot-limit.
+ * Returns 0 or -EINVAL with one line in @err:
  *   "kernel parameter: slimhv.domain.dom0.memory=12Q: memory "12Q" is not a size (use e.g. 512M or 2G)"
  */
 int config_override(struct slimhv_config *cfg, const char *spec, char *err,

@@ -49,12 +49,12 @@ void config_print(FILE *f, const struct slimhv_config *cfg)
 	for (unsigned int i = 0; i < cfg->nr_domains; i++) {
 		const struct domain_config *d = &cfg->domains[i];
 
-		fprintf(f, "%s: %u vCPU%s, %llu MiB%s, restart %s, hugepages %s\n",
+		fprintf(f, "%s: %u vCPU%s, %llu MiB%s, restart %s, hugepages %s, reboot-limit %u\n",
 			d->name, d->cpus, d->cpus == 1 ? "" : "s",
 			(unsigned long long)(d->mem_bytes >> 20),
 			d->privileged ? ", privileged" : "",
 			restart_policy_name(d->restart),
-			hugepages_mode_name(d->hugepages));
+			hugepages_mode_name(d->hugepages), d->reboot_limit);
 		fprintf(f, "  kernel %s\n", d->kernel);
 		if (d->initrd[0])
 			fprintf(f, "  initrd %s\n", d->initrd);

@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include "vmm/log.h"
+#include "vmm/reboot.h"
 #include "vmm/run.h"
 #include "vmm/sandbox.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
-
-#define MAX_RESETS_PER_MINUTE	10
 
 struct console {
 	int in_fd;		/* -1 once closed */
@@ -250,6 +249,42 @@ static void vm_serve(struct vm *vm, struct console *con,
 		epoll_watch(vm->epoll_fd, ctl->in_fd, EV_CONTROL, false);
 }
 
+/* A line a reboot at info level: the first and every tenth. */
+#define REBOOT_REPORT_EVERY	10
+
+/*
+ * Between a guest reboot and the next boot: report what the VMM holds
+ * now that the old VM is gone, and pace a guest that reboots too fast
+ * (vmm/reboot.h). Returns false when a stop was asked for while it
+ * waited: the guest is not booted again.
+ */
+static bool reboot_paced(const struct domain_config *cfg,
+			struct reboot_pace *pace, struct stop_request *stop)
+{
+	uint64_t wait = reboot_pace_next(pace, now_ns());
+	char when[32];
+
+	snprintf(when, sizeof(when), "after reboot %u", pace->reboots);
+	vmm_usage_log(pace->reboots == 1 ||
+		      pace->reboots % REBOOT_REPORT_EVERY == 0 ?
+		      LOG_INFO : LOG_DEBUG, cfg->name, when);
+	if (!wait) {
+		pr_info("%s: rebooting", cfg->name);
+		return true;
+	}
+	if (pace->over == 1)
+		pr_warn("%s: more than %u reboots in a minute: each boot now waits, from 1 s doubling to %llu s, until the guest reboots less often",
+			cfg->name, cfg->reboot_limit,
+			REBOOT_WAIT_MAX_NS / 1000000000ULL);
+	pr_info("%s: rebooting in %llu s", cfg->name,
+		(unsigned long long)(wait / 1000000000ULL));
+	if (reboot_wait(stop->fd, wait) != 1)
+		return true;
+	pr_info("%s: asked to stop while waiting to reboot: not booting it again",
+		cfg->name);
+	return false;
+}
+
 int run_domain(const struct domain_config *cfg,
 	       const struct host_assignment *assign,
 	       const struct domain_io *io, uint64_t start_ns)
@@ -258,9 +293,8 @@ int run_domain(const struct domain_config *cfg,
 	static struct control ctl;
 	struct stop_request stop = { .fd = -1 };
 	struct console con;
+	struct reboot_pace pace;
 	sigset_t term;
-	uint64_t window_start = now_ns();
-	unsigned int resets = 0;
 	bool sandboxed = false;
 	enum vm_state state;
 	char err[512];
@@ -294,13 +328,15 @@ int run_domain(const struct domain_config *cfg,
 	}
 	console_open(&con, io);
 	ctl.in_fd = cfg->privileged ? io->control_in : -1;
+	reboot_pace_init(&pace, cfg->reboot_limit);
 	for (;;) {
 		ret = vm_create(&vm, cfg, assign, kvm_fd, io->console_out,
 				cfg->privileged ? io->control_out : -1,
 				start_ns, err, sizeof(err));
 		if (ret) {
 			pr_err("%s: %s", cfg->name, err);
-			ret = resets ? DOMAIN_EXIT_CRASHED : DOMAIN_EXIT_CONFIG;
+			ret = pace.reboots ? DOMAIN_EXIT_CRASHED :
+			      DOMAIN_EXIT_CONFIG;
 			break;
 		}
 		/*
@@ -349,17 +385,17 @@ int run_domain(const struct domain_config *cfg,
 				state == VM_DESTROY ? "destroyed" : "crashed");
 			break;
 		}
-		if (now_ns() - window_start > 60000000000ULL) {
-			window_start = now_ns();
-			resets = 0;
-		}
-		if (++resets > MAX_RESETS_PER_MINUTE) {
-			pr_err("%s: more than %d reboots in a minute: giving up",
-			       cfg->name, MAX_RESETS_PER_MINUTE);
-			ret = DOMAIN_EXIT_CRASHED;
+		if (!reboot_paced(cfg, &pace, &stop)) {
+			ret = DOMAIN_EXIT_POWEROFF;
 			break;
 		}
-		pr_info("%s: rebooting", cfg->name);
+	}
+	if (pace.reboots) {
+		char when[48];
+
+		snprintf(when, sizeof(when), "at the end, after %u reboot%s",
+			 pace.reboots, pace.reboots > 1 ? "s" : "");
+		vmm_usage_log(LOG_INFO, cfg->name, when);
 	}
 	console_close(&con);
 	close(stop.fd);

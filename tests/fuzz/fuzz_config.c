@@ -36,6 +36,8 @@ static void check_domain(const struct domain_config *d)
 	check_field(d->initrd, sizeof(d->initrd), true);
 	check_field(d->cmdline, sizeof(d->cmdline), true);
 	FUZZ_CHECK(strcmp(restart_policy_name(d->restart), "unknown"));
+	FUZZ_CHECK(d->reboot_limit >= 1 &&
+		   d->reboot_limit <= CONFIG_REBOOT_LIMIT_MAX);
 	FUZZ_CHECK(d->nr_devices <= CONFIG_MAX_DEVICES);
 	for (unsigned int i = 0; i < d->nr_devices; i++) {
 		const struct dev_match *m = &d->devices[i];

@@ -227,6 +227,7 @@ TEST(config_defaults)
 	CHECK(!d->privileged);
 	CHECK_EQ(d->restart, RESTART_STAY_DOWN);
 	CHECK_EQ(d->hugepages, HUGEPAGES_AUTO);
+	CHECK_EQ(d->reboot_limit, CONFIG_REBOOT_LIMIT);
 	CHECK_EQ(d->boot_order, 0);
 	CHECK_EQ(d->nr_devices, 0);
 
@@ -235,6 +236,7 @@ TEST(config_defaults)
 	CHECK_EQ(dc.cpus, 1);
 	CHECK_EQ(dc.mem_bytes, 0);
 	CHECK_EQ(dc.restart, RESTART_STAY_DOWN);
+	CHECK_EQ(dc.reboot_limit, CONFIG_REBOOT_LIMIT);
 	CHECK_EQ(dc.nr_devices, 0);
 	CHECK_STR(dc.name, "");
 }
@@ -382,6 +384,20 @@ TEST(config_hugepages)
 		  DOM0 "hugepages must be a string, e.g. hugepages = \"auto\"");
 	CHECK_STR(hugepages_mode_name(HUGEPAGES_ON), "on");
 	CHECK_STR(hugepages_mode_name((enum hugepages_mode)7), "unknown");
+}
+
+TEST(config_reboot_limit)
+{
+	CHECK_EQ(parse_cell("reboot-limit", 1), 0);
+	CHECK_EQ(cfg.domains[0].reboot_limit, 1);
+	CHECK_EQ(parse_cell("reboot-limit", CONFIG_REBOOT_LIMIT_MAX), 0);
+	CHECK_EQ(cfg.domains[0].reboot_limit, CONFIG_REBOOT_LIMIT_MAX);
+	CHECK_ERR(parse_cell("reboot-limit", 0),
+		  DOM0 "reboot-limit = <0> is out of range (1 to 10000 reboots a minute)");
+	CHECK_ERR(parse_cell("reboot-limit", CONFIG_REBOOT_LIMIT_MAX + 1),
+		  DOM0 "reboot-limit = <10001> is out of range (1 to 10000 reboots a minute)");
+	CHECK_ERR(parse_str("reboot-limit", "10"),
+		  DOM0 "reboot-limit must be one 32-bit cell, e.g. reboot-limit = <10>");
 }
 
 TEST(config_unknown_and_repeated_property)
@@ -1059,6 +1075,9 @@ TEST(config_override_values)
 	CHECK_EQ(cfg.domains[1].restart, RESTART_RESTART);
 	CHECK_EQ(OVR("dom0.hugepages=off"), 0);
 	CHECK_EQ(cfg.domains[0].hugepages, HUGEPAGES_OFF);
+	CHECK_EQ(cfg.domains[0].reboot_limit, CONFIG_REBOOT_LIMIT);
+	CHECK_EQ(OVR("dom0.reboot-limit=1000"), 0);
+	CHECK_EQ(cfg.domains[0].reboot_limit, 1000);
 	CHECK_EQ(OVR("dom0.kernel=/guest/other"), 0);
 	CHECK_STR(cfg.domains[0].kernel, "/guest/other");
 	CHECK_EQ(OVR("dom0.initrd=/guest/i.cpio"), 0);
@@ -1078,14 +1097,18 @@ TEST(config_override_errors)
 	CHECK_ERR(OVR("dom0.cpus=0"),
 		  PARAM "dom0.cpus=0: cpus = <0> is out of range (1 to 64)");
 	CHECK_ERR(OVR("dom0.cpus=2x"), PARAM "dom0.cpus=2x: cpus must be a number");
+	CHECK_ERR(OVR("dom0.reboot-limit=0"),
+		  PARAM "dom0.reboot-limit=0: reboot-limit = <0> is out of range (1 to 10000 reboots a minute)");
+	CHECK_ERR(OVR("dom0.reboot-limit=many"),
+		  PARAM "dom0.reboot-limit=many: reboot-limit must be a number");
 	CHECK_ERR(OVR("dom0.cpus=99999999999"),
 		  PARAM "dom0.cpus=99999999999: cpus must be a number");
 	CHECK_ERR(OVR("other.memory=1G"),
 		  PARAM "other.memory=1G: no domain \"other\" in the configuration");
 	CHECK_ERR(OVR("dom0.devices=class:net"),
-		  PARAM "dom0.devices=class:net: \"devices\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages)");
+		  PARAM "dom0.devices=class:net: \"devices\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit)");
 	CHECK_ERR(OVR("dom0.privileged="),
-		  PARAM "dom0.privileged=: \"privileged\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages)");
+		  PARAM "dom0.privileged=: \"privileged\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit)");
 	CHECK_ERR(OVR("dom0.restart=never"),
 		  PARAM "dom0.restart=never: restart \"never\" is not one of \"stay-down\", \"restart\", \"poweroff-host\"");
 	CHECK_ERR(OVR("dom0.kernel="), PARAM "dom0.kernel=: kernel is empty");

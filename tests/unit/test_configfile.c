@@ -40,7 +40,7 @@ TEST(configfile_loads_and_prints_an_example)
 	config_print(f, &cfg);
 	fclose(f);
 	CHECK_STR(text,
-		  "dom0: 2 vCPUs, 1024 MiB, privileged, restart poweroff-host, hugepages on\n"
+		  "dom0: 2 vCPUs, 1024 MiB, privileged, restart poweroff-host, hugepages on, reboot-limit 10\n"
 		  "  kernel /guest/bzImage\n"
 		  "  initrd /guest/initramfs.cpio.gz\n"
 		  "  cmdline console=ttyS0 slimhv.guest=ptcheck\n"

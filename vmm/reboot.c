@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/reboot.h"
+
+void reboot_pace_init(struct reboot_pace *p, unsigned int limit)
+{
+	memset(p, 0, sizeof(*p));
+	p->cost_ns = REBOOT_WINDOW_NS / (limit ? limit : 1);
+}
+
+uint64_t reboot_pace_next(struct reboot_pace *p, uint64_t now_ns)
+{
+	uint64_t wait;
+
+	p->reboots++;
+	if (p->paid_ns < now_ns)
+		p->paid_ns = now_ns;
+	p->paid_ns += p->cost_ns;
+	if (p->paid_ns - now_ns <= REBOOT_WINDOW_NS) {
+		p->over = 0;
+		return 0;
+	}
+	/* 1 s, 2 s, 4 s, ...: the shift stays below 64 */
+	wait = p->over < 8 ? REBOOT_WAIT_FIRST_NS << p->over :
+	       REBOOT_WAIT_MAX_NS;
+	p->over++;
+	return wait < REBOOT_WAIT_MAX_NS ? wait : REBOOT_WAIT_MAX_NS;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int reboot_wait(int fd, uint64_t ns)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	uint64_t end = mono_ns() + ns, now;
+	int epfd, n = 0;
+
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return -errno;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		n = -errno;
+		close(epfd);
+		return n;
+	}
+	while ((now = mono_ns()) < end) {
+		/* Rounded up: never wake a little early and wait again. */
+		n = epoll_wait(epfd, &ev, 1, (end - now + 999999) / 1000000);
+		if (n > 0 || (n < 0 && errno != EINTR))
+			break;
+		n = 0;
+	}
+	if (n < 0)
+		n = -errno;
+	close(epfd);
+	return n > 0 ? 1 : n;
+}
+
+int proc_kb_field(const char *text, const char *key, uint64_t *kb)
+{
+	size_t n = strlen(key);
+	const char *line = text;
+	unsigned long long v;
+	char *end;
+
+	while (line && *line) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			errno = 0;
+			v = strtoull(line + n + 1, &end, 10);
+			if (end == line + n + 1 || errno)
+				return -EINVAL;
+			*kb = v;
+			return 0;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -ENOENT;
+}
+
+/* The first @len - 1 bytes of the file @path, NUL-terminated, in @buf. */
+static int read_text(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* Open descriptors but the directory's own. */
+static int count_fds(unsigned int *fds)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	unsigned int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	*fds = n ? n - 1 : 0;
+	return 0;
+}
+
+int vmm_usage_read(struct vmm_usage *u)
+{
+	char buf[4096];
+	int ret;
+
+	memset(u, 0, sizeof(*u));
+	ret = count_fds(&u->fds);
+	if (!ret)
+		ret = read_text("/proc/self/status", buf, sizeof(buf));
+	if (!ret)
+		ret = proc_kb_field(buf, "VmRSS", &u->rss_kb);
+	if (!ret)
+		ret = read_text("/proc/meminfo", buf, sizeof(buf));
+	if (!ret)
+		ret = proc_kb_field(buf, "MemAvailable", &u->mem_available_kb);
+	if (!ret)
+		ret = proc_kb_field(buf, "MemFree", &u->mem_free_kb);
+	return ret;
+}
+
+void vmm_usage_log(enum log_level level, const char *name, const char *when)
+{
+	struct vmm_usage u;
+	int ret = vmm_usage_read(&u);
+
+	if (ret) {
+		slimhv_log(level, "%s: resources %s: cannot read /proc: %s",
+			   name, when, strerror(-ret));
+		return;
+	}
+	slimhv_log(level, "%s: resources %s: fds %u, VmRSS %llu kB; host MemAvailable %llu kB, MemFree %llu kB",
+		   name, when, u.fds, (unsigned long long)u.rss_kb,
+		   (unsigned long long)u.mem_available_kb,
+		   (unsigned long long)u.mem_free_kb);
+}
