@@ -142,9 +142,41 @@ static void con_puts(const char *s)
 	con_write(s, strlen(s));
 }
 
+/*
+ * Log lines held back while the guest in front is in the middle of a line,
+ * for at most LOG_HOLD_NS: then they go out after its newline, not in the
+ * middle of its words.
+ */
+#define LOG_HOLD_NS	(200 * 1000000ULL)
+
+static struct {
+	char buf[8192];
+	size_t len;
+	uint64_t since;		/* when the first one came */
+} held;
+
+static void con_release_held(void)
+{
+	if (!held.len)
+		return;
+	if (con.midline)
+		con_write("\r\n", 2);
+	con_write(held.buf, held.len);
+	held.len = 0;
+}
+
 /* A log line (PID 1's or a VMM's) starts a line of its own. */
 static void con_log_line(const char *line, size_t len)
 {
+	if (con.midline && con.front >= 0 &&
+	    held.len + len <= sizeof(held.buf)) {
+		if (!held.len)
+			held.since = now_ns();
+		memcpy(held.buf + held.len, line, len);
+		held.len += len;
+		return;
+	}
+	con_release_held();
 	if (con.midline)
 		con_write("\r\n", 2);
 	con_write(line, len);
@@ -188,6 +220,7 @@ static void con_switch_replay(int front, size_t replay)
 	char msg[160];
 	struct domain_proc *dp;
 
+	con_release_held();
 	con.front = front;
 	if (front < 0) {
 		con_puts("\r\n[slimhv: the prompt; type help, or Ctrl-] and a domain's number]\r\n");
@@ -236,6 +269,8 @@ static void con_flush(void)
 			return;		/* the console is slow: poll says when */
 		con.midline = buf[w - 1] != '\n';
 		dp->shown += w;
+		if (!con.midline)
+			con_release_held();
 	}
 }
 
@@ -604,6 +639,8 @@ static __noreturn void host_poweroff(void)
 {
 	int status;
 
+	con_release_held();
+	con.front = -1;		/* nothing is held back any more */
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *dp = &sv.doms[i];
 
@@ -1037,8 +1074,10 @@ static void cmd_execute(const char *line, enum ctl_origin origin,
 	if (ret == -ENOENT && !err[0])
 		return;				/* an empty line */
 	if (!ret) {
+		/* Logged, but a guest's request flood is not the console's. */
 		if (origin == CTL_FROM_GUEST)
-			pr_info("%s asks: %s", from->cfg->name, line);
+			pr_ratelimited(LOG_INFO, "%s asks: %s", from->cfg->name,
+				       line);
 		t.buf = answer + sizeof(hdr);
 		t.size = sizeof(answer) - sizeof(hdr);
 		ret = cmd_run(&req, origin, &t);
@@ -1181,6 +1220,8 @@ static void handle_signals(void)
 
 static void run_timers(uint64_t now)
 {
+	if (held.len && now >= held.since + LOG_HOLD_NS)
+		con_release_held();
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *dp = &sv.doms[i];
 
@@ -1203,6 +1244,8 @@ static int next_timeout(uint64_t now)
 
 	if (sv.shutdown_ns)
 		next = sv.shutdown_ns;
+	if (held.len && held.since + LOG_HOLD_NS < next)
+		next = held.since + LOG_HOLD_NS;
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *dp = &sv.doms[i];
 
@@ -1270,10 +1313,11 @@ static void loop(void)
 		for (unsigned int i = 0; i < sv.nr; i++) {
 			struct pollfd *f = &fds[PFD_DOMS + 3 * i];
 
-			if (f[2].revents)
-				log_input(&sv.doms[i]);
+			/* The guest's bytes first: they were written first. */
 			if (f[0].revents)
 				console_input(&sv.doms[i]);
+			if (f[2].revents)
+				log_input(&sv.doms[i]);
 			if (f[1].revents)
 				control_input(&sv.doms[i]);
 		}

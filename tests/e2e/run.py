@@ -1038,6 +1038,49 @@ def lab_two_domains_consoles_prompt_and_kill():
         assert rc == 0, f"QEMU exit status {rc}"
 
 
+@test("lab")
+def lab_synced_data_survives_a_vmm_sigkill():
+    """dom0 writes 4 MiB to an ext4 file system on its NVMe, syncs, and
+    goes on rewriting other files without syncing. `kill dom0` at the
+    prompt SIGKILLs its VMM mid-write; its policy powers the host off. Read
+    from outside after a journal replay, the synced file is intact."""
+    disk = fresh_disk("sync-kill")
+    p = subprocess.run([e2fs_tool("mke2fs"), "-q", "-F", "-t", "ext4", disk],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, f"mke2fs: {p.stdout}{p.stderr}"
+    want = gen_data("slimhv", DATA_LINES)
+    with Lab("sync-kill", disk=disk,
+             append="slimhv.config=/etc/slimhv/e2e-sync-kill.dtb") as lab:
+        boot_markers(lab)
+        m = lab.expect(r"slimhv-guest: (?:synced sha256=([0-9a-f]{64})|"
+                       r"sync-kill FAILED: .*)", GUEST_DEADLINE,
+                       "the guest's synced data")
+        assert m.group(1) == sha256(want), m.group(0)
+        lab.expect(r"slimhv-guest: writing unsynced data", 120)
+        to_prompt(lab)
+        out = prompt(lab, "kill dom0")
+        assert "dom0: VMM killed" in out, out
+        lab.expect(r"slimhv: domain dom0 ended: its VMM was killed by signal 9",
+                   30)
+        lab.expect(r"powering off the host: its poweroff-host domain ended",
+                   30)
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+    # What a server does after a crash: replay the journal, then read.
+    p = subprocess.run([e2fs_tool("e2fsck"), "-fy", disk],
+                       capture_output=True, text=True, timeout=120)
+    # 0: clean; 1: the journal replayed or something fixed (an unsynced
+    # file may be cut short). 2 and up would mean damage left behind.
+    assert p.returncode in (0, 1), \
+        f"e2fsck -fy: status {p.returncode}\n{p.stdout}{p.stderr}"
+    data = read_image_file(disk, "/data.bin")
+    assert data == want, \
+        f"/data.bin after the kill: {len(data)} bytes, differs from what was synced"
+    count = read_image_file(disk, "/boot-count").decode().strip()
+    assert count == "1", f"/boot-count is {count!r}"
+
+
 def rss_kib(text, what):
     m = re.search(rf"{what} (\d+) KiB", text)
     assert m, f"no {what!r} figure in:\n{text}"
@@ -1046,7 +1089,7 @@ def rss_kib(text, what):
 
 @test("lab")
 def lab_console_flood_keeps_the_host_responsive():
-    """noisy writes 512 KiB (four times its log) to its console as fast as
+    """noisy writes 256 KiB (twice its log) to its console as fast as
     it can, while dom0 is in front. The prompt answers throughout, dom0's
     shell too, and neither PID 1 nor noisy's VMM grows. (The lab's nested
     8250 carries a few KiB/s: every byte is an exit two levels down.)"""
@@ -1070,17 +1113,17 @@ def lab_console_flood_keeps_the_host_responsive():
             assert time.monotonic() < deadline, "the flood did not end in 600 s"
             time.sleep(2)
         last = prompt(lab, "stats")
-        m = re.search(r"flood done: 512 KiB from ([\d.]+) s to ([\d.]+) s", out)
+        m = re.search(r"flood done: 256 KiB from ([\d.]+) s to ([\d.]+) s", out)
         logged = int(re.search(r"noisy: .*?\n.*?\n.*?\n  console: (\d+) bytes",
                                last, re.S).group(1))
         pid1_last = rss_kib(last, "PID 1\\) RSS")
         noisy_last = rss_kib(last.split("noisy:")[1], "VMM RSS")
         secs = float(m.group(2)) - float(m.group(1)) if m else 0
-        print(f"    flood: 512 KiB in {secs:.1f} s of guest time; slowest prompt "
+        print(f"    flood: 256 KiB in {secs:.1f} s of guest time; slowest prompt "
               f"answer {slowest:.1f} s; PID 1 RSS {pid1_first} -> {pid1_last} "
               f"KiB; noisy's VMM RSS {noisy_first} -> {noisy_last} KiB; "
               f"{logged} bytes logged")
-        assert logged >= 512 << 10, f"only {logged} bytes reached the log"
+        assert logged >= 256 << 10, f"only {logged} bytes reached the log"
         # Bounded: the log is a fixed 128 KiB ring, allocated at start; what
         # PID 1 or the VMM touch during a flood is buffers they had before.
         assert pid1_last - pid1_first <= 256, (pid1_first, pid1_last)

@@ -521,11 +521,27 @@ def seeds_virtio_pci():
     out("virtio_pci", "linux-handshake", up + ready + port)
 
 
+# --- ctl: chunk size, origin and error buffer, then the byte stream -------
+
+def seeds_ctl():
+    def stream(chunk, sel, text):
+        return bytes([chunk, sel]) + text
+    out("ctl", "requests", stream(7, 200, b"list\nstats\nstats dom0\n"
+                                  b"console net 4096\nstop net\n"
+                                  b"start net\nreboot net\nhelp\n"))
+    out("ctl", "prompt", stream(63, 201, b"switch dom0\rpoweroff\nshell\n"
+                                b"kill net\ndestroy net\n"))
+    out("ctl", "refusals", stream(1, 16, b"poweroff\nstop ../x\nstop\n"
+                                  b"console dom0 -1\na b c d e\n"
+                                  b"list\x1b[2J\n" + b"x" * 300 + b"\n"
+                                  b"st\x00op net\n\n"))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: mkseeds.py DTB_DIR")
     for h in ("config", "bzimage", "vdev", "uart8250", "cmdline", "pci",
-              "acpi", "virtqueue", "virtio_pci"):
+              "acpi", "virtqueue", "virtio_pci", "ctl"):
         clear_seeds(h)
         os.makedirs(os.path.join(CORPUS, h), exist_ok=True)
     seeds_config(sys.argv[1])
@@ -537,6 +553,7 @@ def main():
     seeds_acpi()
     seeds_virtqueue()
     seeds_virtio_pci()
+    seeds_ctl()
 
 
 if __name__ == "__main__":
