@@ -23,6 +23,7 @@
 #include "vmm/configfile.h"
 #include "vmm/init.h"
 #include "vmm/log.h"
+#include "vmm/reboot.h"
 #include "vmm/run.h"
 #include "vmm/sandbox.h"
 #include "vmm/supervisor.h"
@@ -156,17 +157,9 @@ static const char *kernel_param(const char *key, char *buf, size_t len)
 	static char cmdline[4096];
 	size_t klen = strlen(key);
 	char *p, *save;
-	ssize_t n;
-	int fd;
 
-	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_read_text("/proc/cmdline", cmdline, sizeof(cmdline)))
 		return NULL;
-	n = read(fd, cmdline, sizeof(cmdline) - 1);
-	close(fd);
-	if (n <= 0)
-		return NULL;
-	cmdline[n] = 0;
 	for (p = strtok_r(cmdline, "\n ", &save); p;
 	     p = strtok_r(NULL, "\n ", &save)) {
 		if (!strncmp(p, key, klen) && (p[klen] == '=' || !p[klen])) {
@@ -205,17 +198,10 @@ static int apply_overrides(void)
 {
 	static const char prefix[] = "slimhv.domain.";
 	char cmdline[4096], err[512], *p, *save;
-	ssize_t n;
-	int fd, ret = 0;
+	int ret = 0;
 
-	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_read_text("/proc/cmdline", cmdline, sizeof(cmdline)))
 		return 0;
-	n = read(fd, cmdline, sizeof(cmdline) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	cmdline[n] = '\0';
 	for (p = strtok_r(cmdline, "\n ", &save); p && !ret;
 	     p = strtok_r(NULL, "\n ", &save)) {
 		if (strncmp(p, prefix, sizeof(prefix) - 1))

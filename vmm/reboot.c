@@ -94,8 +94,7 @@ int proc_kb_field(const char *text, const char *key, uint64_t *kb)
 	return -ENOENT;
 }
 
-/* The first @len - 1 bytes of the file @path, NUL-terminated, in @buf. */
-static int read_text(const char *path, char *buf, size_t len)
+int proc_read_text(const char *path, char *buf, size_t len)
 {
 	size_t got = 0;
 	ssize_t n = 0;
@@ -141,11 +140,11 @@ int vmm_usage_read(struct vmm_usage *u)
 	memset(u, 0, sizeof(*u));
 	ret = count_fds(&u->fds);
 	if (!ret)
-		ret = read_text("/proc/self/status", buf, sizeof(buf));
+		ret = proc_read_text("/proc/self/status", buf, sizeof(buf));
 	if (!ret)
 		ret = proc_kb_field(buf, "VmRSS", &u->rss_kb);
 	if (!ret)
-		ret = read_text("/proc/meminfo", buf, sizeof(buf));
+		ret = proc_read_text("/proc/meminfo", buf, sizeof(buf));
 	if (!ret)
 		ret = proc_kb_field(buf, "MemAvailable", &u->mem_available_kb);
 	if (!ret)

@@ -77,6 +77,12 @@ int vmm_usage_read(struct vmm_usage *u);
 int proc_kb_field(const char *text, const char *key, uint64_t *kb);
 
 /*
+ * The first @len - 1 bytes of the file @path (a /proc file: read until its
+ * end), NUL-terminated, in @buf. Returns 0 or -errno.
+ */
+int proc_read_text(const char *path, char *buf, size_t len);
+
+/*
  * One line at @level, "NAME: resources WHEN: fds N, VmRSS N kB; host
  * MemAvailable N kB, MemFree N kB" (the soak tests read it).
  */

@@ -25,6 +25,7 @@
 #include "passthrough/host.h"
 #include "vmm/ctl.h"
 #include "vmm/log.h"
+#include "vmm/reboot.h"
 #include "vmm/run.h"
 #include "vmm/sandbox.h"
 #include "vmm/stats.h"
@@ -817,25 +818,13 @@ static void cmd_list(struct ctl_text *t)
 /* "Key:  N kB" from a /proc status file, in KiB; -1 if absent. */
 static long long proc_kib(const char *path, const char *key)
 {
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[4096];
+	uint64_t kb;
 
-	if (fd < 0)
+	if (proc_read_text(path, buf, sizeof(buf)) ||
+	    proc_kb_field(buf, key, &kb))
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	for (p = buf; p; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return strtoll(p + klen + 1, NULL, 10);
-	}
-	return -1;
+	return kb;
 }
 
 /*
@@ -847,17 +836,10 @@ static unsigned long long device_irqs(const char *bdf, unsigned int *lines)
 	static char buf[64 << 10];
 	unsigned long long sum = 0;
 	char *line, *save, *p, *end;
-	ssize_t n;
-	int fd = open("/proc/interrupts", O_RDONLY | O_CLOEXEC);
 
 	*lines = 0;
-	if (fd < 0)
+	if (proc_read_text("/proc/interrupts", buf, sizeof(buf)))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (!strstr(line, "vfio") || !strstr(line, bdf))

@@ -300,6 +300,13 @@ def image_signed_for_secure_boot():
 
 # --- lab: the appliance in the emulated bare-metal machine ----------------
 
+def expect_clean_exit(lab):
+    """QEMU exits by itself (the host powered off), with no panic."""
+    rc = lab.wait_exit()
+    check_no_panic(lab)
+    assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+
+
 def boot_markers(lab):
     lab.expect(r"Linux version 6\.", HOST_DEADLINE, "the host kernel")
     lab.expect(r"slimhv: slimhv starting as PID 1", HOST_DEADLINE,
@@ -346,9 +353,7 @@ def lab_kernel_parameters_override_the_configuration():
         assert 200 * 1024 < int(m.group(2)) <= 256 * 1024, \
             f"the guest sees {m.group(2)} kB of RAM, wanted about 256 MiB"
         lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
     with Lab("override-bad", append="slimhv.config=/etc/slimhv/e2e-boot.dtb "
              "slimhv.domain.dom0.memory=12Q") as lab:
         lab.expect(r"slimhv: error: kernel parameter: slimhv\.domain\.dom0\."
@@ -392,9 +397,7 @@ def lab_host_shutdown_gives_guests_the_power_button():
         lab.expect(r"slimhv-guest: power button: powering off", 60,
                    "the guest handling the power button")
         lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
         assert not lab.seen(r"did not power off within"), \
             "the domain had to be killed"
 
@@ -419,9 +422,7 @@ def lab_console_input_and_guest_reboot():
         lab.expect(r"guest# ", 60)
         lab.send("poweroff -f\n")
         lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
 
 
 @test("lab")
@@ -444,9 +445,7 @@ def lab_bad_domains_are_refused_host_stays_up():
         lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
                    "the good domain's init")
         lab.expect(r"powering off the host", 60)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
 
 
 @test("lab")
@@ -465,9 +464,7 @@ def lab_malformed_config_gives_rescue_shell():
         lab.expect(r"rescue-42", 60, "the rescue shell's answer")
         lab.send("exit\n")
         lab.expect(r"powering off the host: the rescue shell exited", 60)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
 
 
 @test("lab")
@@ -481,9 +478,7 @@ def lab_garbage_config_file():
         time.sleep(1)
         lab.send("exit\n")
         lab.expect(r"powering off the host", 60)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
 
 
 # --- lab: device passthrough (DESIGN.md section 5) -------------------------
@@ -1033,9 +1028,7 @@ def lab_two_domains_consoles_prompt_and_kill():
         lab.expect(r"host shutdown: the power button to 1 domain", 30)
         lab.expect(r"slimhv: domain net ended: the guest powered off", 90,
                    "net powering off on the power button")
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
 
 
 @test("lab")
@@ -1064,9 +1057,7 @@ def lab_synced_data_survives_a_vmm_sigkill():
                    30)
         lab.expect(r"powering off the host: its poweroff-host domain ended",
                    30)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
     # What a server does after a crash: replay the journal, then read.
     p = subprocess.run([e2fs_tool("e2fsck"), "-fy", disk],
                        capture_output=True, text=True, timeout=120)
@@ -1134,9 +1125,7 @@ def lab_console_flood_keeps_the_host_responsive():
         lab.expect(r"still-42", 60, "dom0's shell after the flood")
         lab.send("poweroff -f\n")
         lab.expect(r"powering off the host", 60)
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
 
 
 # --- lab and soak: guests that reboot again and again ----------------------
@@ -1290,9 +1279,7 @@ def triple_fault_soak(name, faults, append="", paced=False):
         host_ctrl_alt_del(lab)
         expect_ok(lab, r"slimhv: domain tf ended: the guest powered off", 90,
                   "tf ending at the host's shutdown")
-        rc = lab.wait_exit()
-        check_no_panic(lab)
-        assert rc == 0, f"QEMU exit status {rc}"
+        expect_clean_exit(lab)
         warnings = re.findall(r"tf: more than 15 reboots in a minute: each "
                               r"boot now waits", lab.text)
         waits = [int(w) for w in re.findall(r"tf: rebooting in (\d+) s\n",
