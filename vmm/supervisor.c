@@ -105,6 +105,7 @@ static struct {
 	bool escape;
 	bool raw;
 	bool midline;		/* the last byte shown was not a newline */
+	uint64_t guest_ns;	/* when guest output was last shown */
 	struct termios saved;
 	char line[CTL_LINE_MAX];
 	size_t len;
@@ -166,10 +167,15 @@ static void con_release_held(void)
 	held.len = 0;
 }
 
-/* A log line (PID 1's or a VMM's) starts a line of its own. */
+/*
+ * A log line (PID 1's or a VMM's) starts a line of its own. While the guest
+ * in front is writing a line (it wrote in the last LOG_HOLD_NS), the log
+ * waits for that line's end; at a prompt the guest left idle, it does not.
+ */
 static void con_log_line(const char *line, size_t len)
 {
 	if (con.midline && con.front >= 0 &&
+	    (held.len || now_ns() - con.guest_ns < LOG_HOLD_NS) &&
 	    held.len + len <= sizeof(held.buf)) {
 		if (!held.len)
 			held.since = now_ns();
@@ -265,10 +271,18 @@ static void con_flush(void)
 			con_puts(note);
 			dp->shown += lost;
 		}
+		/* Held log lines go out right after the line they waited for. */
+		if (held.len) {
+			uint8_t *nl = memchr(buf, '\n', n);
+
+			if (nl)
+				n = nl - buf + 1;
+		}
 		w = write(con.out, buf, n);
 		if (w <= 0)
 			return;		/* the console is slow: poll says when */
 		con.midline = buf[w - 1] != '\n';
+		con.guest_ns = now_ns();
 		dp->shown += w;
 		if (!con.midline)
 			con_release_held();
