@@ -171,6 +171,42 @@ static void config_attack(const char *what, const char *bdf, int fd,
 	       (cfg_rd(fd, x->cap + PCI_MSIX_FLAGS, 2) & 0x7ff) + 1);
 }
 
+/*
+ * A 64-bit BAR moved where nothing can map it (past the guest's physical
+ * address width) and back, @n times: slimhv's warning must stay bounded.
+ */
+static void remap_loop_attack(const char *what, const char *bdf, int fd,
+			      int n)
+{
+	uint32_t bar0 = cfg_rd(fd, PCI_BASE_ADDRESS_0, 4), bar1;
+	uint64_t v = 0;
+	uint8_t *bar;
+	char name[64];
+	size_t len;
+	int i;
+
+	snprintf(name, sizeof(name), "%s-bar-remap-loop", what);
+	if ((bar0 & PCI_BASE_ADDRESS_MEM_TYPE_MASK) !=
+	    PCI_BASE_ADDRESS_MEM_TYPE_64) {
+		report(name, "skipped: BAR0 is not 64-bit");
+		return;
+	}
+	bar1 = cfg_rd(fd, PCI_BASE_ADDRESS_1, 4);
+	for (i = 0; i < n; i++) {
+		cfg_wr(fd, PCI_BASE_ADDRESS_1, 4, 0xdeadbeef);
+		cfg_wr(fd, PCI_BASE_ADDRESS_1, 4, bar1);
+	}
+	bar = map_resource(bdf, 0, &len);
+	if (bar) {
+		safe_rd(bar + 8, 4, &v);
+		munmap(bar, len);
+	}
+	report(name, "%s: %d moves to 0xdeadbeef%08x and back, register 0x8 0x%llx",
+	       cfg_rd(fd, PCI_BASE_ADDRESS_1, 4) == bar1 && v == 0x10400 ?
+	       "device answers" : "BROKEN", i, bar0 & ~0xfU,
+	       (unsigned long long)v);
+}
+
 /* Wait up to @secs for @path to exist. */
 static bool wait_path(const char *path, int secs)
 {
@@ -216,6 +252,7 @@ int pt_attacks(const char *vendor, const char *device,
 		report(name, "FAILED: no MSI-X capability shown");
 	}
 	config_attack(what, bdf, fd, &x);
+	remap_loop_attack(what, bdf, fd, 200);
 	close(fd);
 	snprintf(name, sizeof(name), "%s-rebind", what);
 	if (drv[0]) {

@@ -25,6 +25,7 @@
 #include <sys/io.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -75,6 +76,11 @@ void report(const char *name, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+	/*
+	 * Out of the UART before the next attack: slimhv's warnings about
+	 * it would start a line of their own in the middle of this one.
+	 */
+	tcdrain(STDOUT_FILENO);
 	nr_run++;
 }
 
@@ -163,36 +169,32 @@ int sysfs_write(const char *path, const char *s)
 	return ret;
 }
 
-int sysfs_read(const char *path, char *buf, size_t len)
+/* The hex number in sysfs file @path, or -1. */
+static long sysfs_hex(const char *path)
 {
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	FILE *f = fopen(path, "r");
+	long v = -1;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return 0;
+	if (f && fscanf(f, "%lx", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	return v;
 }
 
 /* The first PCI function with @vendor and @device ("0x...") into @bdf. */
 bool find_pci(const char *vendor, const char *device, char *bdf)
 {
-	char path[300], v[16], d[16];
-	bool found = false;
+	long want_v = strtol(vendor, NULL, 16), want_d = strtol(device, NULL, 16);
 	FILE *ls = popen("ls " PCI_DIR, "r");
+	bool found = false;
+	char path[300];
 
 	while (ls && !found && fscanf(ls, "%63s", bdf) == 1) {
 		snprintf(path, sizeof(path), PCI_DIR "/%s/vendor", bdf);
-		if (sysfs_read(path, v, sizeof(v)))
-			continue;
+		found = sysfs_hex(path) == want_v;
 		snprintf(path, sizeof(path), PCI_DIR "/%s/device", bdf);
-		if (sysfs_read(path, d, sizeof(d)))
-			continue;
-		found = !strncmp(v, vendor, 6) && !strncmp(d, device, 6);
+		found &= sysfs_hex(path) == want_d;
 	}
 	if (ls)
 		pclose(ls);
@@ -473,19 +475,33 @@ static const char *works_after_reset(struct vio *v)
 	return r;
 }
 
+/* start(), or a FAILED line for attack @name. */
+static bool started(struct vio *v, const char *name)
+{
+	uint8_t st = start(v);
+
+	if (st != STATUS_OK)
+		report(name, "FAILED: the device did not start (status 0x%02x)",
+		       st);
+	return st == STATUS_OK;
+}
+
+/* The queue, not reset, takes a good chain (read the status before). */
+static const char *still_works(struct vio *v)
+{
+	return good_chain(v) ? "queue still works" : "queue DEAD";
+}
+
 /* --- virtio attacks: each breaks one rule on a running device ----------- */
 
 static void chain_attack(struct vio *v, const char *name,
 			 void (*build)(struct vio *v))
 {
-	uint8_t st = start(v), isr;
 	uint16_t used;
+	uint8_t st, isr;
 
-	if (st != STATUS_OK) {
-		report(name, "FAILED: the device did not start (status 0x%02x)",
-		       st);
+	if (!started(v, name))
 		return;
-	}
 	build(v);
 	st = status(v);
 	used = used_idx(v);
@@ -595,33 +611,33 @@ static void ring_attack(struct vio *v, const char *name, uint64_t desc_gpa)
 
 static void attack_queue_size_after_ok(struct vio *v)
 {
-	uint8_t st = start(v);
 	uint16_t size;
 	uint64_t d;
-	bool ok;
 
+	if (!started(v, "queue-size-after-driver-ok"))
+		return;
 	wr(v, VIRTIO_PCI_COMMON_Q_SIZE, 2, QSIZE / 2);
 	wr(v, VIRTIO_PCI_COMMON_Q_DESCLO, 8, v->gpa[PG_IND]);
 	wr(v, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 0);
 	size = rd(v, VIRTIO_PCI_COMMON_Q_SIZE, 2);
 	d = rd(v, VIRTIO_PCI_COMMON_Q_DESCLO, 8);
-	ok = good_chain(v);
-	st = status(v);
 	report("queue-size-after-driver-ok",
 	       "%s: size %u, desc %s, enable %u (status 0x%02x), %s",
 	       size == QSIZE && d == v->gpa[PG_DESC] ? "ignored" : "CHANGED",
 	       size, d == v->gpa[PG_DESC] ? "unchanged" : "MOVED",
-	       (unsigned int)rd(v, VIRTIO_PCI_COMMON_Q_ENABLE, 2), st,
-	       ok ? "queue still works" : "queue DEAD");
+	       (unsigned int)rd(v, VIRTIO_PCI_COMMON_Q_ENABLE, 2), status(v),
+	       still_works(v));
 	reset(v);
 }
 
 static void attack_bad_queue_notify(struct vio *v)
 {
-	uint8_t st = start(v);
 	uint16_t size;
+	uint8_t st;
 	bool ok;
 
+	if (!started(v, "notify-bad-queue"))
+		return;
 	notify(v, 7);
 	notify(v, 1023);
 	wr(v, NOTIFY_OFF + 2, 2, Q);		/* not on the multiplier */
@@ -649,12 +665,12 @@ static void attack_bar_offsets(struct vio *v)
 	};
 	static const uint32_t r_off[] = { 0x36, 0x38, 0xffc, 0x1001, 0x1ff8,
 					  0x2100, 0x3000, 0x3ff8 };
-	uint8_t st = start(v);
 	unsigned int nonzero = 0, faults = 0;
 	uint16_t sel, size;
 	uint64_t x;
-	bool ok;
 
+	if (!started(v, "bar-bad-offsets-widths"))
+		return;
 	for (size_t i = 0; i < ARRAY_SIZE(w_bad); i++)
 		faults += !safe_wr(v->bar + w_bad[i].off, w_bad[i].w, 0x5a5a5a5a5a5a5a5aULL);
 	for (size_t i = 0; i < ARRAY_SIZE(r_off); i++) {
@@ -665,13 +681,10 @@ static void attack_bar_offsets(struct vio *v)
 	}
 	sel = rd(v, VIRTIO_PCI_COMMON_Q_SELECT, 2);
 	size = rd(v, VIRTIO_PCI_COMMON_Q_SIZE, 2);
-	ok = good_chain(v);
-	st = status(v);
 	report("bar-bad-offsets-widths",
 	       "%zu bad writes ignored, %zu reads: %u non-zero, %u faults (status 0x%02x), queue_select %u size %u, %s",
-	       ARRAY_SIZE(w_bad),
-	       4 * ARRAY_SIZE(r_off), nonzero, faults, st, sel,
-	       size, ok ? "queue still works" : "queue DEAD");
+	       ARRAY_SIZE(w_bad), 4 * ARRAY_SIZE(r_off), nonzero, faults,
+	       status(v), sel, size, still_works(v));
 	reset(v);
 }
 

@@ -22,7 +22,6 @@ bool safe_rd(void *p, int w, uint64_t *v);
 bool safe_wr(void *p, int w, uint64_t v);
 
 int sysfs_write(const char *path, const char *s);
-int sysfs_read(const char *path, char *buf, size_t len);
 /* The first PCI function with @vendor and @device ("0x...") into @bdf. */
 bool find_pci(const char *vendor, const char *device, char *bdf);
 /* Unbind @bdf's driver; its name goes to @drv ("" if it had none). */
