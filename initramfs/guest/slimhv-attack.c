@@ -77,8 +77,10 @@ void report(const char *name, const char *fmt, ...)
 	printf("\n");
 	fflush(stdout);
 	/*
-	 * Out of the UART before the next attack: slimhv's warnings about
-	 * it would start a line of their own in the middle of this one.
+	 * Out of the UART before the next attack, whose warnings slimhv
+	 * starts on a line of their own, cutting this one if it is still on
+	 * its way (they reach the host console by another pipe, so this
+	 * makes it rarer, not impossible).
 	 */
 	tcdrain(STDOUT_FILENO);
 	nr_run++;
