@@ -42,6 +42,7 @@
 #define NOTIFY_MULT	4
 #define Q		3		/* the control transmitq */
 #define QSIZE		16
+#define ECAM_BASE	0xe0000000	/* the guest's MCFG */
 #define STATUS_OK	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | \
 			 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK)
 #define NEEDS_RESET	VIRTIO_CONFIG_S_NEEDS_RESET
@@ -771,6 +772,57 @@ static void attack_cfg_window(struct vio *v)
 	reset(v);
 }
 
+/* 00:00.0's vendor and device IDs, through sysfs. */
+static uint64_t host_bridge_id(void)
+{
+	int fd = cfg_fd("0000:00:00.0");
+	uint32_t id = ~0U;
+
+	if (fd >= 0) {
+		id = cfg_rd(fd, PCI_VENDOR_ID, 4);
+		close(fd);
+	}
+	return id;
+}
+
+/*
+ * BAR0 moved onto the PCI ECAM window: slimhv must refuse to put it there,
+ * or config space through ECAM is gone.
+ */
+static void attack_bar_onto_ecam(struct vio *v)
+{
+	int fd = cfg_fd(v->bdf), mem;
+	uint64_t moved = 0, id = 0;
+	uint8_t *ecam;
+	uint32_t bar0;
+
+	if (fd < 0 || !started(v, "bar-onto-ecam")) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	mem = open("/dev/mem", O_RDONLY | O_SYNC);
+	ecam = mem < 0 ? MAP_FAILED : mmap(NULL, PAGE, PROT_READ, MAP_SHARED,
+					   mem, ECAM_BASE);
+	bar0 = cfg_rd(fd, PCI_BASE_ADDRESS_0, 4);
+	cfg_wr(fd, PCI_BASE_ADDRESS_0, 4, ECAM_BASE);
+	safe_rd(v->bar + VIRTIO_PCI_COMMON_STATUS, 1, &moved);
+	if (ecam != MAP_FAILED)
+		safe_rd(ecam, 4, &id);		/* 00:00.0's IDs, through ECAM */
+	cfg_wr(fd, PCI_BASE_ADDRESS_0, 4, bar0);
+	report("bar-onto-ecam",
+	       "%s: ECAM reads 00:00.0's IDs 0x%08llx, status 0x%llx at the old address while moved, BAR0 0x%08x back, status 0x%02x, %s",
+	       id == host_bridge_id() ? "refused" : "ECAM LOST",
+	       (unsigned long long)id, (unsigned long long)moved,
+	       cfg_rd(fd, PCI_BASE_ADDRESS_0, 4), status(v), still_works(v));
+	if (ecam != MAP_FAILED)
+		munmap(ecam, PAGE);
+	if (mem >= 0)
+		close(mem);
+	close(fd);
+	reset(v);
+}
+
 static void attack_notify_flood(struct vio *v, long n, long bad)
 {
 	double t0, t1, t2;
@@ -825,6 +877,7 @@ static void virtio_attacks(long flood)
 	features_attack(v, "features-no-version-1", 0, 0);
 	attack_status_clear(v);
 	attack_cfg_window(v);
+	attack_bar_onto_ecam(v);
 	attack_notify_flood(v, flood, flood / 5);
 }
 
