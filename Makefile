@@ -198,7 +198,15 @@ $(IMG)/guest/slimctl: initramfs/guest/slimctl.c $(SYSROOT_STAMP)
 	@echo "  CC      $@"
 	@$(MUSL_CC) $(SLIMHV_CFLAGS) -static -s -o $@ $<
 
-$(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/*) $(MKCPIO) $(SYSROOT_STAMP) $(IMG)/guest/slimctl
+# slimhv-attack, a malicious driver's accesses from a privileged guest
+# (slimhv.guest=attack): static, on musl.
+ATTACK_SRCS := initramfs/guest/slimhv-attack.c initramfs/guest/slimhv-attack-pt.c
+$(IMG)/guest/slimhv-attack: $(ATTACK_SRCS) initramfs/guest/slimhv-attack.h $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(MUSL_CC) $(SLIMHV_CFLAGS) -static -s -o $@ $(ATTACK_SRCS)
+
+$(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/*) $(MKCPIO) $(SYSROOT_STAMP) $(IMG)/guest/slimctl $(IMG)/guest/slimhv-attack
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guest.list $@
 

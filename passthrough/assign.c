@@ -231,9 +231,14 @@ static int bar_map(struct assigned_dev *ad, int bar, uint64_t gpa)
 			continue;
 		ret = map_area(ad, bar, gpa, start, end);
 		if (ret) {
-			/* Still correct, only slower: all of it trapped. */
-			pr_warn("%s: BAR%d: cannot map it into the guest (%s): trapping every access",
-				ad->vfio.bdf, bar, strerror(-ret));
+			/*
+			 * Still correct, only slower: all of it trapped. The
+			 * guest picks the address (one past its physical
+			 * address width fails), as often as it likes.
+			 */
+			pr_ratelimited(LOG_WARN, "%s: BAR%d at 0x%llx: cannot map it into the guest (%s): trapping every access",
+				       ad->vfio.bdf, bar,
+				       (unsigned long long)gpa, strerror(-ret));
 			for (unsigned int j = 0; j < ad->bars[bar].nr; j++) {
 				vm_free_slot(vm, ad->bars[bar].pieces[j].slot);
 				munmap(ad->bars[bar].pieces[j].hva,

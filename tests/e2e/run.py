@@ -1072,6 +1072,165 @@ def lab_synced_data_survives_a_vmm_sigkill():
     assert count == "1", f"/boot-count is {count!r}"
 
 
+# What each of slimhv-attack's attacks must observe (initramfs/guest/
+# slimhv-attack.c): the device broke (NEEDS_RESET) and used nothing, or the
+# access was ignored or refused, and the device worked afterwards.
+BROKE = (r"broken: NEEDS_RESET \(status 0x4f, isr 0x[23]\), used idx 0, "
+         r"answers after reset")
+ATTACKS = {
+    "desc-loop": BROKE,
+    "chain-longer-than-queue": BROKE,
+    "next-out-of-range": BROKE,
+    "head-out-of-range": BROKE,
+    "avail-idx-jump": BROKE,
+    "addr-wraps-2^64": BROKE,
+    "addr-past-ram": BROKE,
+    "indirect-nested": BROKE,
+    "indirect-bad-len": BROKE,
+    "indirect-longer-than-queue": BROKE,
+    "ring-outside-ram": r"broken: NEEDS_RESET \(status 0x4f\), queue not "
+                        r"enabled, answers after reset",
+    "ring-misaligned": r"broken: NEEDS_RESET \(status 0x4f\), queue not "
+                       r"enabled, answers after reset",
+    "queue-size-after-driver-ok": r"ignored: size 16, desc unchanged, "
+                                  r"enable 1 \(status 0x0f\), queue still works",
+    "notify-bad-queue": r"ignored \(status 0x0f\), queue 100 size 0, used "
+                        r"idx 1, queue still works",
+    "bar-bad-offsets-widths": r"15 bad writes ignored, 32 reads: 0 non-zero, "
+                              r"0 faults \(status 0x0f\), queue_select 3 "
+                              r"size 16, queue still works",
+    "features-not-offered": r"FEATURES_OK refused \(status 0x03\), DRIVER_OK "
+                            r"refused \(0x03\), queue not enabled, answers "
+                            r"after reset",
+    "features-no-version-1": r"FEATURES_OK refused \(status 0x03\), "
+                             r"DRIVER_OK refused \(0x03\), queue not "
+                             r"enabled, answers after reset",
+    "status-clear-without-reset": r"ignored \(status 0x0f\), queue still works",
+    "pci-cfg-window": r"status 0x0f read through the window; 6 bad windows "
+                      r"refused \(status 0x0f\), queue still works",
+    "bar-onto-ecam": r"refused: ECAM reads 00:00.0's IDs 0x\w+, status 0xff "
+                     r"at the old address while moved, BAR0 0x\w+ back, "
+                     r"status 0x0f, queue still works",
+    "notify-flood": r"(?P<n>\d+) notifies in (?P<s>[\d.]+) s \(\d+/s\), "
+                    r"\d+ bad ones in [\d.]+ s, used idx 0 \(status 0x0f\), "
+                    r"queue still works",
+    "nvme-msix-table": r"bad widths dropped, good writes kept: .*, 0 faults",
+    "nvme-msix-pba": r"read-only: .*, 0 faults",
+    "nvme-config-bars": r"restored, device answers: .*",
+    "nvme-config-command": r"decoding follows it: register 0x8 reads "
+                           r"0xffffffff with memory off, 0x10400 on",
+    "nvme-config-caps": r"read-only: .*",
+    "nvme-bar-remap-loop": r"device answers: 200 moves to 0xdeadbeef\w+ and "
+                           r"back, register 0x8 0x10400",
+    "nvme-rebind": r"driver bound again, device back",
+    "e1000e-msix-table": r"bad widths dropped, good writes kept: .*, 0 faults",
+    "e1000e-msix-pba": r"read-only: .*, 0 faults",
+    "e1000e-config-bars": r"restored, device answers: .*",
+    "e1000e-config-command": r"decoding follows it: register 0x8 reads "
+                             r"0xffffffff with memory off, 0x\w+ on",
+    "e1000e-config-caps": r"read-only: .*",
+    "e1000e-bar-remap-loop": r"skipped: BAR0 is not 64-bit",
+    "e1000e-rebind": r"driver bound again, device back",
+    "mmio-hole-pci-window": r"all-ones at .*",
+    "mmio-hole-below-ioapic": r"all-ones at .*",
+    "mmio-hole-no-hpet": r"all-ones at .*",
+    "mmio-hole-high": r"all-ones at .*",
+    "io-ports": r"all read 0xff: 760 ports 0x100-0x3f7 written and read, "
+                r"0 not 0xff",
+    "pci-conf1-bogus": r"all-ones: 9 bogus addresses, 0 reads not all-ones",
+}
+# slimhv's warnings about the attacker's accesses: each call site prints
+# at most 10 in 5 s (vmm/log.h), then counts what it suppressed.
+GUEST_WARNING = re.compile(r"^slimhv\[attacker\]: warning: .*$", re.M)
+
+
+@test("lab")
+def lab_guest_side_attacks():
+    """attacker, a privileged guest with the NVMe, runs slimhv-attack (a
+    malicious driver: broken virtqueues, bad BAR0 accesses, features not
+    offered, a notify flood, the NVMe's MSI-X table and config space
+    abused, MMIO holes and unused I/O ports). Every attack gets the answer
+    it must get, slimhv's warnings are rate-limited, attacker's VMM lives
+    on and its control channel works again, bystander (unprivileged, the
+    NIC, ticking) keeps its VMM and its single boot, and the host powers
+    off cleanly."""
+    with Lab("attack",
+             append="slimhv.config=/etc/slimhv/e2e-attack.dtb") as lab:
+        boot_markers(lab)
+        lab.expect(r"slimhv-guest: attack: press Enter to start",
+                   GUEST_DEADLINE, "attacker waiting to start")
+        to_prompt(lab)
+        wait_console(lab, "bystander", r"slimhv-guest: tick 2 up",
+                     GUEST_DEADLINE, "bystander's heartbeat")
+        by_before = domain_stats(lab, "bystander")
+        at_before = domain_stats(lab, "attacker")
+        assert by_before["boots"] == 1 and at_before["boots"] == 1, \
+            (by_before, at_before)
+        switch_to(lab, 1, "attacker")
+        start = len(lab.text)
+        lab.send("\n")
+        expect_ok(lab, r"shell ready", 900,
+                  "the attacks, slimctl after them and the shell")
+        # slimhv's warnings start lines of their own on the host console,
+        # cutting the guest's there (they come through another pipe): the
+        # guest's own lines are in its console log, whole.
+        host = lab.text[start:]
+        to_prompt(lab)
+        log = prompt(lab, "console attacker 16384")
+        assert "attack: press Enter" in log, log[-3000:]
+        out = log[log.rindex("attack: press Enter"):]
+        m = re.search(r"^slimhv-guest: attacks done: (\d+) run$", out, re.M)
+        assert m, out[-3000:]
+        seen = dict(re.findall(r"^slimhv-guest: attack ([\w^.-]+): (.*)$",
+                               out, re.M))
+        wrong = [f"{n}: {seen.get(n, '(missing)')!r}" for n, want in
+                 ATTACKS.items() if not re.fullmatch(want, seen.get(n, ""))]
+        assert not wrong, "attacks with the wrong result:\n" + "\n".join(wrong)
+        assert int(m.group(1)) == len(seen) == len(ATTACKS), \
+            (m.group(1), sorted(seen))
+        flood = re.fullmatch(ATTACKS["notify-flood"], seen["notify-flood"])
+        assert re.search(r"^slimhv-guest: attack: control channel after the "
+                         r"attacks: running:  attacker bystander$", out,
+                         re.M), "slimctl over the control channel after " \
+            "the attacks:\n" + out[-1500:]
+        warnings = GUEST_WARNING.findall(host)
+        assert any("messages suppressed" in w for w in warnings), \
+            "no rate-limited warning:\n" + "\n".join(warnings[-20:])
+        # 200 moves of the NVMe's BAR where it cannot be mapped: one
+        # burst of warnings, not one each.
+        unmappable = [w for w in warnings if "cannot map it into the guest" in w]
+        assert 1 <= len(unmappable) <= 10, \
+            f"{len(unmappable)} warnings of an unmappable BAR"
+        # 100k bad notifies and the rest: at most a burst per call site
+        # and window, a few dozen in all.
+        assert 10 <= len(warnings) <= 150, \
+            f"{len(warnings)} warnings:\n" + "\n".join(warnings[-20:])
+        assert not re.search(r"slimhv: domain \S+ ended", host), host[-2000:]
+
+        by_after = domain_stats(lab, "bystander")
+        at_after = domain_stats(lab, "attacker")
+        assert (by_after["state"], by_after["pid"], by_after["restarts"],
+                by_after["boots"]) == ("running", by_before["pid"], 0, 1), \
+            f"bystander was disturbed:\n{by_before}\n{by_after}"
+        assert (at_after["state"], at_after["pid"], at_after["boots"]) == \
+            ("running", at_before["pid"], 1), \
+            f"attacker's VMM did not live on:\n{at_before}\n{at_after}"
+        wait_console(lab, "bystander", r"tick \d+ up", 30,
+                     "bystander still ticking")
+        print(f"    attacks: {len(seen)} run; {flood.group('n')} notifies in "
+              f"{flood.group('s')} s; {len(warnings)} slimhv warnings")
+        switch_to(lab, 1, "attacker")
+        lab.send("\npoweroff -f\n")
+        lab.expect(r"slimhv: domain attacker ended: the guest powered off",
+                   60)
+        lab.expect(r"powering off the host: its poweroff-host domain", 30)
+        lab.expect(r"slimhv: domain bystander ended: the guest powered off",
+                   90, "bystander powering off on the power button")
+        rc = lab.wait_exit()
+        check_no_panic(lab)
+        assert rc == 0, f"QEMU exit status {rc}"
+
+
 def rss_kib(text, what):
     m = re.search(rf"{what} (\d+) KiB", text)
     assert m, f"no {what!r} figure in:\n{text}"
