@@ -352,9 +352,8 @@ def lab_kernel_parameters_override_the_configuration():
         assert m.group(1) == "1", f"the guest sees {m.group(1)} CPUs, wanted 1"
         assert 200 * 1024 < int(m.group(2)) <= 256 * 1024, \
             f"the guest sees {m.group(2)} kB of RAM, wanted about 256 MiB"
-        # Not waited for: its power-off (other tests cover it) can stall in
-        # the lab with 1 vCPU (README, Status).
-        lab.kill()
+        lab.expect(r"slimhv: domain dom0 ended: the guest powered off", 60)
+        expect_clean_exit(lab)
     with Lab("override-bad", append="slimhv.config=/etc/slimhv/e2e-boot.dtb "
              "slimhv.domain.dom0.memory=12Q") as lab:
         lab.expect(r"slimhv: error: kernel parameter: slimhv\.domain\.dom0\."
@@ -466,6 +465,21 @@ def lab_malformed_config_gives_rescue_shell():
         lab.send("exit\n")
         lab.expect(r"powering off the host: the rescue shell exited", 60)
         expect_clean_exit(lab)
+
+
+@test("lab")
+def lab_device_in_two_domains_is_refused():
+    """One device named by two domains: the whole configuration is refused
+    with the file, the node and the device, and no domain starts."""
+    with Lab("malformed-shared", append="slimhv.config=/etc/slimhv/"
+             "e2e-malformed-shared.dtb") as lab:
+        lab.expect(r'slimhv: error: /etc/slimhv/e2e-malformed-shared\.dtb: '
+                   r'/domains/storage: device "class:nvme" is also assigned '
+                   r'to /domains/dom0', HOST_DEADLINE,
+                   "the refusal naming the file, the node and the device")
+        lab.expect(r"starting the rescue shell", 30)
+        assert not lab.seen(r"slimhv\[(?:dom0|storage)\]"), "a domain started"
+        lab.kill()
 
 
 @test("lab")
