@@ -23,7 +23,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
 from lab import (FIRMWARE_DEADLINE, GUEST_DEADLINE, HOST_DEADLINE,  # noqa: E402
-                 IMAGES, ROOT, Lab, check_no_panic)
+                 IMAGES, NUDGE_AFTER, ROOT, Lab, check_no_panic)
 from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
@@ -609,6 +609,8 @@ def expect_lines(lab, wanted, timeout, stop, doing):
                 why = f"not within {timeout} s"
             if why:
                 lab._fail(f"{lab.name}: {doing}: no {' and no '.join(missing)}: {why}")
+            if time.monotonic() - lab.last_output > NUDGE_AFTER:
+                lab._nudge()
             lab.cond.wait(1.0)
 
 
