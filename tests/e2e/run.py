@@ -749,9 +749,7 @@ def expect_dom0_powers_host_off(lab):
     expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
               "dom0 powering off")
     lab.expect(r"powering off the host", 30)
-    rc = lab.wait_exit()
-    check_no_panic(lab)
-    assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+    expect_clean_exit(lab)
 
 
 def passthrough_check(name, dtb, irq_chip, iommu="intel", append="",
@@ -1563,12 +1561,7 @@ def firmware_passthrough_to_poweroff(lab, disk):
     t0 = lab.elapsed()
     expect_pt_check(lab, 1, "full", net=False)
     t_guest = lab.elapsed() - t0
-    expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
-              "dom0 powering off")
-    lab.expect(r"powering off the host", 30)
-    rc = lab.wait_exit()
-    check_no_panic(lab)
-    assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
+    expect_dom0_powers_host_off(lab)
     check_disk_image(disk, 1)
     return t_guest
 

@@ -125,4 +125,13 @@ static inline void fuzz_quiet_log(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/*
+ * Every harness starts with a quiet log, before libFuzzer runs anything: a
+ * harness needs its own LLVMFuzzerInitialize only for more than that.
+ */
+__attribute__((constructor)) static void fuzz_quiet_at_start(void)
+{
+	fuzz_quiet_log();
+}
+
 #endif /* SLIMHV_TESTS_FUZZ_FUZZ_H */

@@ -202,13 +202,6 @@ static void check_pkglen(uint32_t content)
 			   1ULL << (4 + 8 * (n - 2)));
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet_log();
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -93,13 +93,6 @@ static void check_message(const char *err, size_t errlen, bool failed)
 				    sizeof(FILE_NAME ": ") - 1));
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet_log();
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -257,13 +257,6 @@ static void host_input(struct harness *s, struct fuzz_in *in, uint8_t n)
 	s->fifo_n += got;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet_log();
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
