@@ -4,6 +4,7 @@ QEMU exits. Every boot's console is saved under images/logs/."""
 
 import os
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -29,6 +30,10 @@ FIRMWARE_DEADLINE = 240
 # once per silence, and says so in the test's output: a nudge does not
 # make a check pass, it only lets the guest go on to be checked.
 NUDGE_AFTER = 45
+# Before each nudge, the lab machine's CPUs are read through QEMU's monitor
+# (halted or not, where they run, their local APIC) into images/logs/
+# NAME.diag, and a one-line summary goes to the test's output: what a stall
+# looks like from outside, to tell a lost wakeup from a stuck guest.
 
 
 class LabError(AssertionError):
@@ -48,6 +53,13 @@ class Lab:
         os.makedirs(LOGS, exist_ok=True)
         self.name = name
         self.log_path = os.path.join(LOGS, name + ".log")
+        self.diag_path = os.path.join(LOGS, name + ".diag")
+        self.monitor = os.path.join(LOGS, name + ".monitor")
+        self.qemu_log = os.path.join(LOGS, name + ".qemu")
+        if os.path.exists(self.monitor):
+            os.unlink(self.monitor)
+        if os.path.exists(self.diag_path):
+            os.unlink(self.diag_path)
         self.log = open(self.log_path, "wb")
         self.text = ""
         self.pos = 0
@@ -67,7 +79,11 @@ class Lab:
             cmd += ["--uefi", uefi]
         if pxe:
             cmd += ["--pxe", pxe]
-        cmd += ["--", *qemu_args]
+        # A second monitor, on a socket, for cpu_state(); -serial mon:stdio
+        # keeps the first where -nographic puts it (Ctrl-A c).
+        cmd += ["--", "-serial", "mon:stdio",
+                "-monitor", f"unix:{self.monitor},server=on,wait=off",
+                "-d", "cpu_reset", "-D", self.qemu_log, *qemu_args]
         self.start = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
@@ -110,20 +126,74 @@ class Lab:
                 if time.monotonic() - self.last_output > NUDGE_AFTER:
                     self._nudge()
                 self.cond.wait(min(left, 1.0))
-        why = "QEMU exited" if self.eof else f"no match within {timeout} s"
+        why = (f"QEMU exited{self.exit_reason()}" if self.eof
+               else f"no match within {timeout} s")
         self._fail(f"{self.name}: waiting for {what or pattern!r}: {why}")
+
+    def exit_reason(self):
+        """What QEMU's log (-d cpu_reset) says of the lab machine's end:
+        a triple fault is the usual reason for an exit that the console
+        does not explain (-no-reboot turns a reset into an exit)."""
+        try:
+            with open(self.qemu_log, errors="replace") as f:
+                log = f.read()
+        except OSError:
+            return ""
+        if "Triple fault" not in log:
+            return ""
+        m = re.search(r"Triple fault.*?RIP=([0-9a-f]+)", log, re.S)
+        return (": the lab machine triple-faulted"
+                + (f" (RIP {m.group(1)})" if m else "")
+                + f", see {self.qemu_log}")
 
     def _nudge(self):
         """Enter on the console after a silence (see NUDGE_AFTER)."""
         self.nudges += 1
         self.last_output = time.monotonic()
         print(f"    {self.name}: {NUDGE_AFTER} s without console output: "
-              f"pressing Enter (nudge {self.nudges})", flush=True)
+              f"pressing Enter (nudge {self.nudges}); lab CPUs: "
+              f"{self.cpu_state()}", flush=True)
         try:
             self.proc.stdin.write(b"\r")
             self.proc.stdin.flush()
         except OSError:
             pass
+
+    def hmp(self, command, timeout=5):
+        """One command on QEMU's human monitor; its answer, or ''."""
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(timeout)
+                s.connect(self.monitor)
+                out = b""
+                for cmd in (None, command):
+                    if cmd:
+                        s.sendall(cmd.encode() + b"\n")
+                    while not out.endswith(b"(qemu) "):
+                        data = s.recv(65536)
+                        if not data:
+                            break
+                        out += data
+                    if cmd is None:
+                        out = b""
+                return out.decode("utf-8", "replace").replace("\r", "")
+        except OSError:
+            return ""
+
+    def cpu_state(self):
+        """Each lab CPU's halted flag and RIP in one line; the full
+        registers and local APICs go to the .diag file."""
+        regs = self.hmp("info registers -a")
+        apics = [self.hmp(f"cpu {i}") + self.hmp("info lapic")
+                 for i in range(2)]
+        with open(self.diag_path, "a") as f:
+            f.write(f"=== nudge {self.nudges} at {self.elapsed():.1f} s\n"
+                    f"{regs}\n{''.join(apics)}\n")
+        cpus = re.findall(r"RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S)
+        if not cpus:
+            return "monitor gave no answer"
+        return ", ".join(f"{i}: rip {rip} halted {hlt}"
+                         for i, (rip, hlt) in enumerate(cpus))
 
     def seen(self, pattern):
         return re.search(pattern, self.text, re.M) is not None
@@ -149,6 +219,8 @@ class Lab:
     def close(self):
         self.kill()
         self.log.close()
+        if os.path.exists(self.monitor):
+            os.unlink(self.monitor)
 
     def elapsed(self):
         return time.monotonic() - self.start
