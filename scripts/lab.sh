@@ -106,18 +106,8 @@ else
 	# no_timer_check: on a loaded machine the emulated CPU can miss the
 	# kernel's early check that the timer ticks through the (interrupt-
 	# remapped) I/O APIC, and the kernel panics although the timer works.
-	# nohz=off highres=off: the lab machine's kernel ticks with its local
-	# APIC timer in periodic mode. QEMU 7.2's emulated SVM sets or clears
-	# a bit of a CPU's pending-interrupt word at VMRUN and #VMEXIT without
-	# the lock that guards it, so an interrupt raised for that CPU by another
-	# thread at that moment (a timer, an IPI) can be lost: the CPU does not
-	# see what its APIC holds until the APIC is touched again. A one-shot
-	# timer whose interrupt is lost is never re-armed, and an idle CPU then
-	# sleeps until something else reaches it, with the vCPUs of nested
-	# guests whose timers it carries. A periodic APIC timer fires again
-	# on its own a tick later, and delivers what was left pending.
 	boot=(-kernel "$kernel" -initrd "$initrd"
-	      -append "console=ttyS0 $iommu_param panic=-1 no_timer_check nohz=off highres=off $append ${LAB_APPEND:-}")
+	      -append "console=ttyS0 $iommu_param panic=-1 no_timer_check $append ${LAB_APPEND:-}")
 fi
 
 exec qemu-system-x86_64 \

@@ -23,12 +23,13 @@ EXIT_DEADLINE = 90
 FIRMWARE_DEADLINE = 240
 
 
-# A guest in the lab used to stop until an interrupt reached it: QEMU 7.2
-# can lose an interrupt of the lab machine's CPUs (scripts/lab.sh says how,
-# and how the lab's kernel parameters make up for it). As a safety net,
-# after this long with no console output expect() presses Enter, once per
-# silence, and says so in the test's output: a nudge does not make a check
-# pass, it only lets the guest go on to be checked.
+# A guest in the lab sometimes stops until an interrupt reaches it: QEMU
+# 7.2's emulated SVM can lose an interrupt of the lab machine's CPUs
+# (README, Status). Any interrupt to the stalled vCPU ends it; a key on
+# the console is one. After this long with no console output, expect()
+# presses Enter, once per silence, and says so in the test's output: a
+# nudge does not make a check pass, it only lets the guest go on to be
+# checked.
 NUDGE_AFTER = 45
 # Before each nudge, the lab machine's CPUs are read through QEMU's monitor
 # (halted or not, where they run, their local APIC) into images/logs/

@@ -1505,11 +1505,8 @@ FW_DOMAINS = os.path.join(ROOT, "tests", "e2e", "e2e-firmware.dts")
 # machine the emulated CPU can miss the kernel's early check that the timer
 # ticks through the interrupt-remapped I/O APIC ("timer doesn't work
 # through Interrupt-remapped IO-APIC", a panic), though the timer works.
-# KVM guests skip that check the same way. nohz=off highres=off: the lab
-# machine's kernel ticks periodically, as scripts/lab.sh boots it (QEMU 7.2
-# can lose a lab CPU's interrupt; a periodic timer makes up for it).
-FW_CMDLINE = ("console=ttyS0,115200n8 intel_iommu=on panic=10 no_timer_check"
-              " nohz=off highres=off")
+# KVM guests skip that check the same way.
+FW_CMDLINE = "console=ttyS0,115200n8 intel_iommu=on panic=10 no_timer_check"
 _fw_media_built = False
 
 
