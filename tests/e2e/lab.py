@@ -37,8 +37,14 @@ NUDGE_AFTER = 45
 # looks like from outside, to tell a lost wakeup from a stuck guest.
 
 
+# Signals that mean QEMU itself crashed (the harness's own kill is SIGKILL).
+CRASH_SIGNALS = (4, 6, 7, 8, 11)
+# A vector pending this long in a lab CPU's local APIC was lost by QEMU.
+STUCK_AFTER = 10
+
+
 class LabError(AssertionError):
-    pass
+    emulator_fault = None
 
 
 class Lab:
@@ -66,6 +72,7 @@ class Lab:
         self.pos = 0
         self.last_output = time.monotonic()
         self.nudges = 0
+        self.irr_reads = []     # (when, each lab CPU's pending vectors)
         self.cond = threading.Condition()
         self.eof = False
         cmd = [os.path.join(ROOT, "scripts", "lab.sh"), "--iommu", iommu,
@@ -109,7 +116,35 @@ class Lab:
 
     def _fail(self, what):
         tail = "\n".join(self.text.splitlines()[-25:])
-        raise LabError(f"{what}\n--- last console lines ({self.log_path}) ---\n{tail}")
+        err = LabError(f"{what}\n--- last console lines ({self.log_path}) ---\n{tail}")
+        try:
+            err.emulator_fault = self.emulator_fault()
+        except Exception as e:  # noqa: BLE001 - never hide the failure
+            print(f"    {self.name}: could not read the lab machine: {e!r}")
+        raise err
+
+    def emulator_fault(self):
+        """Proof that the lab machine itself, not what runs in it, broke:
+        QEMU crashed, or a lab CPU kept a vector pending in its local APIC
+        from one read to the next (a nudge's, then one now), STUCK_AFTER
+        or more apart: no kernel leaves interrupts off that long, and
+        while a CPU runs a nested guest an interrupt makes it exit. QEMU
+        7.2 loses such interrupts (README, Status). The reason as a
+        phrase, or None."""
+        rc = self.proc.poll()
+        if rc is not None and -rc in CRASH_SIGNALS:
+            return f"QEMU crashed (signal {-rc})"
+        if rc is None and self.irr_reads and \
+                time.monotonic() - self.irr_reads[-1][0] >= STUCK_AFTER:
+            self.cpu_state("at the failure")
+        for (t0, earlier), (t1, later) in zip(self.irr_reads,
+                                              self.irr_reads[1:]):
+            for cpu, (a, b) in enumerate(zip(earlier, later)):
+                stuck = sorted(a & b)
+                if stuck and t1 - t0 >= STUCK_AFTER:
+                    return (f"lab CPU {cpu} kept vector {stuck[0]} pending in "
+                            f"its local APIC for {t1 - t0:.0f} s")
+        return None
 
     def expect(self, pattern, timeout, what=None):
         """Wait for @pattern (a regex) after the previous match."""
@@ -132,16 +167,23 @@ class Lab:
         self._fail(f"{self.name}: waiting for {what or pattern!r}: {why}")
 
     def exit_reason(self):
-        """What QEMU's log (-d cpu_reset) says of the lab machine's end:
-        a triple fault is the usual reason for an exit that the console
-        does not explain (-no-reboot turns a reset into an exit)."""
+        """Why QEMU ended, where the console does not say: killed by a
+        signal (QEMU 7.2 itself crashes now and then, see README, Status),
+        or the lab machine triple-faulted (-d cpu_reset logs it;
+        -no-reboot turns the reset into an exit)."""
+        try:
+            rc = self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            rc = None
+        if rc is not None and -rc in CRASH_SIGNALS:
+            return f": QEMU was killed by signal {-rc} (a crash of QEMU itself)"
         try:
             with open(self.qemu_log, errors="replace") as f:
                 log = f.read()
         except OSError:
             return ""
         if "Triple fault" not in log:
-            return ""
+            return f" (exit status {rc})" if rc else ""
         m = re.search(r"Triple fault.*?RIP=([0-9a-f]+)", log, re.S)
         return (": the lab machine triple-faulted"
                 + (f" (RIP {m.group(1)})" if m else "")
@@ -183,14 +225,19 @@ class Lab:
             pass
         return out.decode("utf-8", "replace").replace("\r", "")
 
-    def cpu_state(self):
+    def cpu_state(self, when=None):
         """Each lab CPU's halted flag and RIP in one line; the full
         registers and local APICs go to the .diag file."""
         regs = self.hmp("info registers -a")
         apics = self.hmp("cpu 0", "info lapic", "cpu 1", "info lapic")
         with open(self.diag_path, "a") as f:
-            f.write(f"=== nudge {self.nudges} at {self.elapsed():.1f} s\n"
+            f.write(f"=== {when or f'nudge {self.nudges}'} at "
+                    f"{self.elapsed():.1f} s\n"
                     f"{regs}\n{apics}\n")
+        irrs = re.findall(r"^IRR\t (.*)$", apics, re.M)
+        self.irr_reads.append((time.monotonic(),
+                               [set(int(v) for v in irr.split() if v.isdigit())
+                                for irr in irrs]))
         cpus = re.findall(r"RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S)
         if not cpus:
             return "monitor gave no answer"

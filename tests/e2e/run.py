@@ -23,7 +23,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
 from lab import (FIRMWARE_DEADLINE, GUEST_DEADLINE, HOST_DEADLINE,  # noqa: E402
-                 IMAGES, NUDGE_AFTER, ROOT, Lab, check_no_panic)
+                 IMAGES, NUDGE_AFTER, ROOT, Lab, LabError, check_no_panic)
 from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
@@ -1610,17 +1610,44 @@ def firmware_bios_pxe_boot():
               f"{host:.1f} s, guest's disk check {guest:.1f} s")
 
 
+def keep_broken_logs(since):
+    """The logs of a test's first run, written since @since (monotonic),
+    keep their content as NAME.broken.* next to the second run's."""
+    cutoff = time.time() - (time.monotonic() - since)
+    logs = os.path.join(IMAGES, "logs")
+    for f in os.listdir(logs) if os.path.isdir(logs) else ():
+        path = os.path.join(logs, f)
+        if ".broken." not in f and os.path.getmtime(path) >= cutoff:
+            base, ext = os.path.splitext(f)
+            os.replace(path, os.path.join(logs, f"{base}.broken{ext}"))
+
+
 def main():
     tiers = sys.argv[1:] or ["cli", "lab"]
     only = os.environ.get("E2E_ONLY")
-    passed = failed = skipped = 0
+    passed = failed = skipped = reruns = 0
     for tier in tiers:
         for fn in TESTS[tier]:
             if only and only not in fn.__name__:
                 continue
             t0 = time.monotonic()
             try:
-                fn()
+                try:
+                    fn()
+                except LabError as e:
+                    # Once, and only when the lab machine itself broke
+                    # (lab.py, emulator_fault): the test runs again from
+                    # its start and must pass every check.
+                    if not e.emulator_fault:
+                        raise
+                    reruns += 1
+                    print(f"    {fn.__name__}: the lab machine broke "
+                          f"({e.emulator_fault}), not what it ran: running "
+                          f"the test again; what it printed:\n    "
+                          + str(e).replace("\n", "\n    ")[:2000], flush=True)
+                    keep_broken_logs(t0)
+                    t0 = time.monotonic()
+                    fn()
             except Skip as e:
                 skipped += 1
                 print(f"skip {fn.__name__}: {e}")
@@ -1637,7 +1664,9 @@ def main():
                 print(f"ok   {fn.__name__} ({time.monotonic() - t0:.1f} s)")
             sys.stdout.flush()
     print(f"{'+'.join(tiers)}: {passed} passed, {failed} failed"
-          + (f", {skipped} skipped" if skipped else ""))
+          + (f", {skipped} skipped" if skipped else "")
+          + (f" ({reruns} run again after the lab machine broke)"
+             if reruns else ""))
     return 1 if failed or not passed else 0
 
 
