@@ -44,7 +44,7 @@ STUCK_AFTER = 10
 
 
 class LabError(AssertionError):
-    emulator_fault = None
+    pass
 
 
 class Lab:
@@ -116,26 +116,24 @@ class Lab:
 
     def _fail(self, what):
         tail = "\n".join(self.text.splitlines()[-25:])
-        err = LabError(f"{what}\n--- last console lines ({self.log_path}) ---\n{tail}")
-        try:
-            err.emulator_fault = self.emulator_fault()
-        except Exception as e:  # noqa: BLE001 - never hide the failure
-            print(f"    {self.name}: could not read the lab machine: {e!r}")
-        raise err
+        raise LabError(f"{what}\n--- last console lines ({self.log_path}) ---\n{tail}")
 
     def emulator_fault(self):
         """Proof that the lab machine itself, not what runs in it, broke:
         QEMU crashed, or a lab CPU kept a vector pending in its local APIC
-        from one read to the next (a nudge's, then one now), STUCK_AFTER
-        or more apart: no kernel leaves interrupts off that long, and
+        from one read to the next (a nudge's or one now, and one
+        STUCK_AFTER later): no kernel leaves interrupts off that long, and
         while a CPU runs a nested guest an interrupt makes it exit. QEMU
         7.2 loses such interrupts (README, Status). The reason as a
         phrase, or None."""
-        rc = self.proc.poll()
-        if rc is not None and -rc in CRASH_SIGNALS:
-            return f"QEMU crashed (signal {-rc})"
-        if rc is None and self.irr_reads and \
-                time.monotonic() - self.irr_reads[-1][0] >= STUCK_AFTER:
+        sig = self.crash_signal()
+        if sig:
+            return f"QEMU crashed (signal {sig})"
+        if self.proc.poll() is None:
+            if not self.irr_reads:
+                self.cpu_state("at the failure")
+            wait = self.irr_reads[-1][0] + STUCK_AFTER - time.monotonic()
+            time.sleep(max(0, wait))
             self.cpu_state("at the failure")
         for (t0, earlier), (t1, later) in zip(self.irr_reads,
                                               self.irr_reads[1:]):
@@ -171,23 +169,27 @@ class Lab:
         signal (QEMU 7.2 itself crashes now and then, see README, Status),
         or the lab machine triple-faulted (-d cpu_reset logs it;
         -no-reboot turns the reset into an exit)."""
-        try:
-            rc = self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            rc = None
-        if rc is not None and -rc in CRASH_SIGNALS:
-            return f": QEMU was killed by signal {-rc} (a crash of QEMU itself)"
+        sig = self.crash_signal(wait=5)
+        if sig:
+            return f": QEMU was killed by signal {sig} (a crash of QEMU itself)"
         try:
             with open(self.qemu_log, errors="replace") as f:
-                log = f.read()
+                if "Triple fault" in f.read():
+                    return (": the lab machine triple-faulted, see "
+                            f"{self.qemu_log}")
         except OSError:
-            return ""
-        if "Triple fault" not in log:
-            return f" (exit status {rc})" if rc else ""
-        m = re.search(r"Triple fault.*?RIP=([0-9a-f]+)", log, re.S)
-        return (": the lab machine triple-faulted"
-                + (f" (RIP {m.group(1)})" if m else "")
-                + f", see {self.qemu_log}")
+            pass
+        rc = self.proc.poll()
+        return f" (exit status {rc})" if rc else ""
+
+    def crash_signal(self, wait=0):
+        """The signal QEMU died of if it crashed (CRASH_SIGNALS), else 0;
+        waits up to @wait seconds for it to end."""
+        try:
+            rc = self.proc.wait(wait) if wait else self.proc.poll()
+        except subprocess.TimeoutExpired:
+            return 0
+        return -rc if rc is not None and -rc in CRASH_SIGNALS else 0
 
     def _nudge(self):
         """Enter on the console after a silence (see NUDGE_AFTER)."""
@@ -229,7 +231,8 @@ class Lab:
         """Each lab CPU's halted flag and RIP in one line; the full
         registers and local APICs go to the .diag file."""
         regs = self.hmp("info registers -a")
-        apics = self.hmp("cpu 0", "info lapic", "cpu 1", "info lapic")
+        apics = self.hmp(*(cmd for i in range(regs.count("CPU#"))
+                           for cmd in (f"cpu {i}", "info lapic")))
         with open(self.diag_path, "a") as f:
             f.write(f"=== {when or f'nudge {self.nudges}'} at "
                     f"{self.elapsed():.1f} s\n"
@@ -279,7 +282,15 @@ class Lab:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        # A check failed while the lab ran: before QEMU goes, say whether
+        # the lab machine itself was broken (run.py then runs the test
+        # once more).
+        if isinstance(exc, AssertionError):
+            try:
+                exc.emulator_fault = self.emulator_fault()
+            except Exception as e:  # noqa: BLE001 - never hide the failure
+                print(f"    {self.name}: could not read the lab machine: {e!r}")
         self.close()
 
 
