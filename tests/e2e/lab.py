@@ -39,8 +39,20 @@ NUDGE_AFTER = 45
 
 # Signals that mean QEMU itself crashed (the harness's own kill is SIGKILL).
 CRASH_SIGNALS = (4, 6, 7, 8, 11)
-# A vector pending this long in a lab CPU's local APIC was lost by QEMU.
-STUCK_AFTER = 10
+
+# QEMU 7.2 loses interrupts of the lab machine's CPUs (README, Status): a
+# vector waits in a CPU's local APIC, above its priority, while the CPU
+# runs with interrupts on and never takes it. A watchdog thread reads each
+# lab CPU's local APIC every WATCH_EVERY seconds once the lab's kernel
+# runs, and its registers while a vector waits. A vector still waiting
+# after STUCK_AFTER seconds, on a CPU read with interrupts on in that time,
+# proves the lab machine broken: expect() fails at once, saying so, and
+# run.py runs the test again. A CPU that waits with interrupts off (a
+# deadlock in the lab's kernel, say) proves nothing: that failure stands.
+WATCH_EVERY = 2.5
+STUCK_AFTER = 15
+# The lab's kernel is up (before it, firmware runs).
+KERNEL_UP = re.compile(r"Freeing unused kernel")
 
 
 class LabError(AssertionError):
@@ -72,7 +84,10 @@ class Lab:
         self.pos = 0
         self.last_output = time.monotonic()
         self.nudges = 0
-        self.irr_reads = []     # (when, each lab CPU's pending vectors)
+        self.broken = None      # why the lab machine is proven broken
+        self.waiting = {}       # (cpu, vector) -> since when, IF seen on
+        self.monitor_lock = threading.Lock()
+        self.stop_watch = threading.Event()
         self.cond = threading.Condition()
         self.eof = False
         cmd = [os.path.join(ROOT, "scripts", "lab.sh"), "--iommu", iommu,
@@ -98,6 +113,8 @@ class Lab:
                                      stderr=subprocess.STDOUT)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        self.watchdog = threading.Thread(target=self._watch, daemon=True)
+        self.watchdog.start()
 
     def _read(self):
         while True:
@@ -118,31 +135,76 @@ class Lab:
         tail = "\n".join(self.text.splitlines()[-25:])
         raise LabError(f"{what}\n--- last console lines ({self.log_path}) ---\n{tail}")
 
+    def _watch(self):
+        """The lost-interrupt watchdog (see STUCK_AFTER)."""
+        while not self.stop_watch.wait(WATCH_EVERY):
+            if self.broken or not KERNEL_UP.search(self.text):
+                continue
+            apics = self.hmp(*(cmd for i in range(self.ncpus())
+                               for cmd in (f"cpu {i}", "info lapic")))
+            now = time.monotonic()
+            waiting = {}
+            for cpu, (irr, ppr) in enumerate(re.findall(
+                    r"^IRR\t ([^\n]*)\n.*?PPR 0x([0-9a-f]+)", apics,
+                    re.M | re.S)):
+                for v in irr.split():
+                    if v.isdigit() and int(v) >> 4 > int(ppr, 16) >> 4:
+                        waiting[cpu, int(v)] = self.waiting.get(
+                            (cpu, int(v)), (now, False))
+            if any(t < now for t, _ in waiting.values()):
+                regs = self.hmp("info registers -a")
+                flags = re.findall(r"RFL=([0-9a-f]+)", regs)
+                for (cpu, v), (t, seen_on) in waiting.items():
+                    on = cpu < len(flags) and int(flags[cpu], 16) & 0x200
+                    waiting[cpu, v] = (t, seen_on or (t < now and bool(on)))
+            self.waiting = waiting
+            for (cpu, v), (t, seen_on) in sorted(waiting.items()):
+                if seen_on and now - t >= STUCK_AFTER:
+                    self._prove(f"lab CPU {cpu} kept vector {v} pending in "
+                                f"its local APIC for {now - t:.0f} s with "
+                                f"interrupts on")
+                    break
+
+    def _prove(self, why):
+        """The lab machine is broken: say so, keep its state in the .diag
+        file (registers, local APICs, the top of each CPU's stack), and
+        wake expect()."""
+        print(f"    {self.name}: the lab machine broke: {why}; lab CPUs: "
+              f"{self.cpu_state('proof')}", flush=True)
+        regs = self.hmp("info registers -a")
+        stacks = self.hmp(*(cmd for i, rsp in enumerate(
+            re.findall(r"RSP=([0-9a-f]+)", regs))
+            for cmd in (f"cpu {i}", f"x/32gx 0x{rsp}")))
+        with open(self.diag_path, "a") as f:
+            f.write(f"=== stacks\n{stacks}\n")
+        with self.cond:
+            self.broken = why
+            self.cond.notify_all()
+
+    def ncpus(self):
+        """The lab machine's CPU count, as QEMU reports it (0 until its
+        monitor answers)."""
+        if not getattr(self, "_ncpus", 0):
+            self._ncpus = self.hmp("info cpus").count("CPU #")
+        return self._ncpus
+
     def emulator_fault(self):
         """Proof that the lab machine itself, not what runs in it, broke:
-        QEMU crashed, or a lab CPU kept a vector pending in its local APIC
-        from one read to the next (a nudge's or one now, and one
-        STUCK_AFTER later): no kernel leaves interrupts off that long, and
-        while a CPU runs a nested guest an interrupt makes it exit. QEMU
-        7.2 loses such interrupts (README, Status). The reason as a
-        phrase, or None."""
+        QEMU crashed, or the watchdog proved an interrupt lost (see
+        STUCK_AFTER). When a check fails while a vector waits, the proof
+        is awaited. The reason as a phrase, or None."""
         sig = self.crash_signal()
         if sig:
+            self.stop_watchdog()
             return f"QEMU crashed (signal {sig})"
-        if self.proc.poll() is None:
-            if not self.irr_reads:
-                self.cpu_state("at the failure")
-            wait = self.irr_reads[-1][0] + STUCK_AFTER - time.monotonic()
-            time.sleep(max(0, wait))
-            self.cpu_state("at the failure")
-        for (t0, earlier), (t1, later) in zip(self.irr_reads,
-                                              self.irr_reads[1:]):
-            for cpu, (a, b) in enumerate(zip(earlier, later)):
-                stuck = sorted(a & b)
-                if stuck and t1 - t0 >= STUCK_AFTER:
-                    return (f"lab CPU {cpu} kept vector {stuck[0]} pending in "
-                            f"its local APIC for {t1 - t0:.0f} s")
-        return None
+        if self.proc.poll() is None and self.waiting:
+            deadline = (min(t for t, _ in self.waiting.values())
+                        + STUCK_AFTER + 2 * WATCH_EVERY)
+            with self.cond:
+                while not self.broken and time.monotonic() < deadline:
+                    self.cond.wait(deadline - time.monotonic())
+        self.stop_watchdog()
+        return self.broken
 
     def expect(self, pattern, timeout, what=None):
         """Wait for @pattern (a regex) after the previous match."""
@@ -155,13 +217,17 @@ class Lab:
                     self.pos = m.end()
                     return m
                 left = deadline - time.monotonic()
-                if left <= 0 or self.eof:
+                if left <= 0 or self.eof or self.broken:
                     break
                 if time.monotonic() - self.last_output > NUDGE_AFTER:
                     self._nudge()
                 self.cond.wait(min(left, 1.0))
-        why = (f"QEMU exited{self.exit_reason()}" if self.eof
-               else f"no match within {timeout} s")
+        if self.broken:
+            why = f"the lab machine broke: {self.broken}"
+        elif self.eof:
+            why = f"QEMU exited{self.exit_reason()}"
+        else:
+            why = f"no match within {timeout} s"
         self._fail(f"{self.name}: waiting for {what or pattern!r}: {why}")
 
     def exit_reason(self):
@@ -209,7 +275,7 @@ class Lab:
         answered, or '' if it did not."""
         out = b""
         try:
-            with socket.socket(socket.AF_UNIX) as s:
+            with self.monitor_lock, socket.socket(socket.AF_UNIX) as s:
                 s.settimeout(timeout)
                 s.connect(self.monitor)
                 for cmd in (None, *commands):
@@ -237,10 +303,6 @@ class Lab:
             f.write(f"=== {when or f'nudge {self.nudges}'} at "
                     f"{self.elapsed():.1f} s\n"
                     f"{regs}\n{apics}\n")
-        irrs = re.findall(r"^IRR\t (.*)$", apics, re.M)
-        self.irr_reads.append((time.monotonic(),
-                               [set(int(v) for v in irr.split() if v.isdigit())
-                                for irr in irrs]))
         cpus = re.findall(r"RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S)
         if not cpus:
             return "monitor gave no answer"
@@ -263,12 +325,17 @@ class Lab:
         self.reader.join(5)
         return rc
 
+    def stop_watchdog(self):
+        self.stop_watch.set()
+        self.watchdog.join(10)
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
 
     def close(self):
+        self.stop_watchdog()
         self.kill()
         # What QEMU wrote last is still in the pipe: the reader logs it.
         self.reader.join(5)
@@ -285,7 +352,7 @@ class Lab:
     def __exit__(self, exc_type, exc, tb):
         # A check failed while the lab ran: before QEMU goes, say whether
         # the lab machine itself was broken (run.py then runs the test
-        # once more).
+        # again).
         if isinstance(exc, AssertionError):
             try:
                 exc.emulator_fault = self.emulator_fault()

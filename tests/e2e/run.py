@@ -1610,16 +1610,21 @@ def firmware_bios_pxe_boot():
               f"{host:.1f} s, guest's disk check {guest:.1f} s")
 
 
-def keep_broken_logs(since):
-    """The logs of a test's first run, written since @since (monotonic),
-    keep their content as NAME.broken.* next to the second run's."""
+# A test whose lab machine broke (lab.py, emulator_fault) runs again from
+# its start, up to this many runs in all; each run must pass every check.
+MAX_RUNS = 3
+
+
+def keep_broken_logs(since, run):
+    """The logs of a test's run @run, written since @since (monotonic),
+    keep their content as NAME.brokenRUN.* next to the next run's."""
     cutoff = time.time() - (time.monotonic() - since)
     logs = os.path.join(IMAGES, "logs")
     for f in os.listdir(logs) if os.path.isdir(logs) else ():
         path = os.path.join(logs, f)
-        if ".broken." not in f and os.path.getmtime(path) >= cutoff:
+        if ".broken" not in f and os.path.getmtime(path) >= cutoff:
             base, ext = os.path.splitext(f)
-            os.replace(path, os.path.join(logs, f"{base}.broken{ext}"))
+            os.replace(path, os.path.join(logs, f"{base}.broken{run}{ext}"))
 
 
 def main():
@@ -1632,23 +1637,22 @@ def main():
                 continue
             t0 = time.monotonic()
             try:
-                try:
-                    fn()
-                except AssertionError as e:
-                    # Once, and only when the lab machine itself broke
-                    # (lab.py, emulator_fault): the test runs again from
-                    # its start and must pass every check.
-                    fault = getattr(e, "emulator_fault", None)
-                    if not fault:
-                        raise
-                    reruns += 1
-                    print(f"    {fn.__name__}: the lab machine broke "
-                          f"({fault}), not what it ran: running "
-                          f"the test again; what it printed:\n    "
-                          + str(e).replace("\n", "\n    ")[:2000], flush=True)
-                    keep_broken_logs(t0)
-                    t0 = time.monotonic()
-                    fn()
+                for run in range(1, MAX_RUNS + 1):
+                    try:
+                        fn()
+                        break
+                    except AssertionError as e:
+                        fault = getattr(e, "emulator_fault", None)
+                        if not fault or run == MAX_RUNS:
+                            raise
+                        reruns += 1
+                        print(f"    {fn.__name__}: the lab machine broke "
+                              f"({fault}), not what it ran: running the "
+                              f"test again; what it printed:\n    "
+                              + str(e).replace("\n", "\n    ")[:2000],
+                              flush=True)
+                        keep_broken_logs(t0, run)
+                        t0 = time.monotonic()
             except Skip as e:
                 skipped += 1
                 print(f"skip {fn.__name__}: {e}")
