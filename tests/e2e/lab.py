@@ -49,7 +49,12 @@ CRASH_SIGNALS = (4, 6, 7, 8, 11)
 # proves the lab machine broken: expect() fails at once, saying so, and
 # run.py runs the test again. A CPU that waits with interrupts off (a
 # deadlock in the lab's kernel, say) proves nothing: that failure stands.
+# Any interrupt raised from outside a stuck CPU makes QEMU look at its
+# APIC again. After KICK_AFTER seconds the watchdog raises two that no
+# test sees: a Shift key and a mouse move on the lab machine's PS/2 port
+# (its kernel's i8042 driver takes them, on one CPU each), and says so.
 WATCH_EVERY = 2.5
+KICK_AFTER = 5
 STUCK_AFTER = 15
 # The lab's kernel is up (before it, firmware runs).
 KERNEL_UP = re.compile(r"Freeing unused kernel")
@@ -86,6 +91,7 @@ class Lab:
         self.nudges = 0
         self.broken = None      # why the lab machine is proven broken
         self.waiting = {}       # (cpu, vector) -> since when, IF seen on
+        self.kicks = 0
         self.monitor_lock = threading.Lock()
         self.stop_watch = threading.Event()
         self.cond = threading.Condition()
@@ -158,12 +164,23 @@ class Lab:
                     on = cpu < len(flags) and int(flags[cpu], 16) & 0x200
                     waiting[cpu, v] = (t, seen_on or (t < now and bool(on)))
             self.waiting = waiting
-            for (cpu, v), (t, seen_on) in sorted(waiting.items()):
-                if seen_on and now - t >= STUCK_AFTER:
-                    self._prove(f"lab CPU {cpu} kept vector {v} pending in "
-                                f"its local APIC for {now - t:.0f} s with "
-                                f"interrupts on")
-                    break
+            stuck = [(now - t, cpu, v) for (cpu, v), (t, seen_on)
+                     in waiting.items() if seen_on and now - t >= KICK_AFTER]
+            if not stuck:
+                continue
+            held, cpu, v = max(stuck)
+            if held >= STUCK_AFTER:
+                self._prove(f"lab CPU {cpu} kept vector {v} pending in its "
+                            f"local APIC for {held:.0f} s with interrupts on")
+            else:
+                self._kick(cpu, v, held)
+
+    def _kick(self, cpu, v, held):
+        self.kicks += 1
+        print(f"    {self.name}: lab CPU {cpu} has kept vector {v} pending "
+              f"{held:.0f} s with interrupts on: a key and a mouse move on "
+              f"the PS/2 port to wake it (kick {self.kicks})", flush=True)
+        self.hmp("sendkey shift", f"mouse_move {1 - 2 * (self.kicks % 2)} 0")
 
     def _prove(self, why):
         """The lab machine is broken: say so, keep its state in the .diag

@@ -1612,7 +1612,7 @@ def firmware_bios_pxe_boot():
 
 # A test whose lab machine broke (lab.py, emulator_fault) runs again from
 # its start, up to this many runs in all; each run must pass every check.
-MAX_RUNS = 3
+MAX_RUNS = 5
 
 
 def keep_broken_logs(since, run):
