@@ -225,15 +225,20 @@ class Lab:
 
     def emulator_fault(self):
         """Proof that the lab machine itself, not what runs in it, broke:
-        QEMU crashed, or the watchdog proved an interrupt lost (see
-        STUCK_AFTER) or a CPU in the interrupt-window loop (LOOP_EXITS).
+        QEMU crashed, the lab machine triple-faulted, or the watchdog
+        proved an interrupt lost (see STUCK_AFTER) or a CPU in the
+        interrupt-window loop (LOOP_EXITS).
         When a check fails while a vector waits, the proof is awaited;
         else one second of #VMEXITs is looked at. The reason as a phrase,
         or None."""
-        sig = self.crash_signal()
+        sig = self.crash_signal(wait=5 if self.eof else 0)
         if sig:
             self.stop_watchdog()
             return f"QEMU crashed (signal {sig})"
+        if self.proc.poll() is not None and self.triple_faulted():
+            # Its kernel is stock Linux; slimhv runs in its user space.
+            self.stop_watchdog()
+            return "the lab machine triple-faulted"
         if self.proc.poll() is None and self.waiting:
             deadline = (min(t for t, _ in self.waiting.values())
                         + STUCK_AFTER + 2 * WATCH_EVERY)
@@ -277,15 +282,17 @@ class Lab:
         sig = self.crash_signal(wait=5)
         if sig:
             return f": QEMU was killed by signal {sig} (a crash of QEMU itself)"
-        try:
-            with open(self.qemu_log, errors="replace") as f:
-                if "Triple fault" in f.read():
-                    return (": the lab machine triple-faulted, see "
-                            f"{self.qemu_log}")
-        except OSError:
-            pass
+        if self.triple_faulted():
+            return f": the lab machine triple-faulted, see {self.qemu_log}"
         rc = self.proc.poll()
         return f" (exit status {rc})" if rc else ""
+
+    def triple_faulted(self):
+        try:
+            with open(self.qemu_log, errors="replace") as f:
+                return "Triple fault" in f.read()
+        except OSError:
+            return False
 
     def crash_signal(self, wait=0):
         """The signal QEMU died of if it crashed (CRASH_SIGNALS), else 0;

@@ -1179,8 +1179,14 @@ def lab_guest_side_attacks():
                      GUEST_DEADLINE, "bystander's heartbeat")
         by_before = domain_stats(lab, "bystander")
         at_before = domain_stats(lab, "attacker")
-        assert by_before["boots"] == 1 and at_before["boots"] == 1, \
+        assert by_before["restarts"] == 0 and at_before["boots"] == 1, \
             (by_before, at_before)
+        # What the attacks must not change is counted from here: a reboot
+        # of bystander's own before them (a triple fault at boot, which
+        # the lab machine causes now and then, README Status) is said.
+        if by_before["boots"] != 1:
+            print(f"    attacks: bystander rebooted before the attacks "
+                  f"began (guest boots {by_before['boots']})")
         switch_to(lab, 1, "attacker")
         start = len(lab.text)
         lab.send("\n")
@@ -1225,7 +1231,8 @@ def lab_guest_side_attacks():
         by_after = domain_stats(lab, "bystander")
         at_after = domain_stats(lab, "attacker")
         assert (by_after["state"], by_after["pid"], by_after["restarts"],
-                by_after["boots"]) == ("running", by_before["pid"], 0, 1), \
+                by_after["boots"]) == ("running", by_before["pid"], 0,
+                                       by_before["boots"]), \
             f"bystander was disturbed:\n{by_before}\n{by_after}"
         assert (at_after["state"], at_after["pid"], at_after["boots"]) == \
             ("running", at_before["pid"], 1), \
