@@ -955,7 +955,8 @@ def slimctl_from_dom0(lab):
     lab.expect(r"^net\s+down\s", 30)
     lab.send("slimctl start net\n")
     # The lab kernel's own line about the new VM may land inside it.
-    lab.expect(r"net(?:\[\s*\d+\.\d+\] [^\n]*\n)?: started", 30)
+    lab.expect(r"(?:\[\s*\d+\.\d+\] [^\n]*\n)?".join(
+        re.escape(c) for c in "net: started"), 30, "slimctl's answer")
     lab.expect(r"slimhv\[net\]: net: starting 1 vCPU", 60)
     lab.expect(r"slimhv\[net\]: boot timer: guest init 1 reached",
                GUEST_DEADLINE, "net booting again after slimctl start")
