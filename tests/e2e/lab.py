@@ -156,8 +156,7 @@ class Lab:
                 self.probed = time.monotonic()
                 self._probe_exits()
                 continue
-            apics = self.hmp(*(cmd for i in range(self.ncpus())
-                               for cmd in (f"cpu {i}", "info lapic")))
+            apics = self.lapics(self.ncpus())
             now = time.monotonic()
             waiting = {}
             for cpu, (irr, ppr) in enumerate(re.findall(
@@ -215,6 +214,12 @@ class Lab:
         with self.cond:
             self.broken = why
             self.cond.notify_all()
+
+    def lapics(self, ncpus):
+        """The local APICs of lab CPUs 0 to @ncpus - 1, as QEMU's monitor
+        prints them."""
+        return self.hmp(*(cmd for i in range(ncpus)
+                          for cmd in (f"cpu {i}", "info lapic")))
 
     def ncpus(self):
         """The lab machine's CPU count, as QEMU reports it (0 until its
@@ -343,8 +348,7 @@ class Lab:
         """Each lab CPU's halted flag and RIP in one line; the full
         registers and local APICs go to the .diag file."""
         regs = self.hmp("info registers -a")
-        apics = self.hmp(*(cmd for i in range(regs.count("CPU#"))
-                           for cmd in (f"cpu {i}", "info lapic")))
+        apics = self.lapics(regs.count("CPU#"))
         with open(self.diag_path, "a") as f:
             f.write(f"=== {when or f'nudge {self.nudges}'} at "
                     f"{self.elapsed():.1f} s\n"
