@@ -205,15 +205,19 @@ class Lab:
         wake expect()."""
         print(f"    {self.name}: the lab machine broke: {why}; lab CPUs: "
               f"{self.cpu_state('proof')}", flush=True)
+        self.dump_stacks()
+        with self.cond:
+            self.broken = why
+            self.cond.notify_all()
+
+    def dump_stacks(self):
+        """The top of each lab CPU's stack, into the .diag file."""
         regs = self.hmp("info registers -a")
         stacks = self.hmp(*(cmd for i, rsp in enumerate(
             re.findall(r"RSP=([0-9a-f]+)", regs))
             for cmd in (f"cpu {i}", f"x/32gx 0x{rsp}")))
         with open(self.diag_path, "a") as f:
             f.write(f"=== stacks\n{stacks}\n")
-        with self.cond:
-            self.broken = why
-            self.cond.notify_all()
 
     def lapics(self, ncpus):
         """The local APICs of lab CPUs 0 to @ncpus - 1, as QEMU's monitor
@@ -363,8 +367,15 @@ class Lab:
         return re.search(pattern, self.text, re.M) is not None
 
     def send(self, text):
-        self.proc.stdin.write(text.encode())
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(text.encode())
+            self.proc.stdin.flush()
+        except OSError as e:
+            # QEMU is gone: a failed check like any other, so that
+            # __exit__ asks why (a crash of QEMU is proof, see
+            # emulator_fault).
+            self._fail(f"{self.name}: sending {text[:40]!r}: {e.strerror}: "
+                       f"QEMU exited{self.exit_reason()}")
 
     def wait_exit(self, timeout=EXIT_DEADLINE):
         try:
@@ -406,6 +417,12 @@ class Lab:
         if isinstance(exc, AssertionError):
             try:
                 exc.emulator_fault = self.emulator_fault()
+                if not exc.emulator_fault and self.proc.poll() is None:
+                    # Unproven: keep where the lab CPUs were for a reader.
+                    print(f"    {self.name}: no proof that the lab machine "
+                          f"broke; lab CPUs: {self.cpu_state('failure')} "
+                          f"(registers, APICs, stacks: {self.diag_path})")
+                    self.dump_stacks()
             except Exception as e:  # noqa: BLE001 - never hide the failure
                 print(f"    {self.name}: could not read the lab machine: {e!r}")
         self.close()
