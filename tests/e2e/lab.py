@@ -55,11 +55,14 @@ STUCK_AFTER = 10
 # #VMEXIT for the nested guest's interrupt window (exit code 0x64, VINTR)
 # again and again, and the nested guest never runs; on a real CPU that
 # exit comes only when the guest can take the interrupt, which KVM then
-# injects. After PROBE_AFTER seconds without console output, and when a
-# check fails, the watchdog has QEMU log one second of #VMEXITs (-d
-# in_asm): LOOP_EXITS of them or more for the interrupt window, and four
-# in five of all, prove the lab machine broken as above.
+# injects. After PROBE_AFTER seconds without console output, every
+# PROBE_EVERY seconds (a nested guest whose console is not in front may
+# stall while the test talks to another), and when a check fails, the
+# watchdog has QEMU log one second of #VMEXITs (-d in_asm): LOOP_EXITS of
+# them or more for the interrupt window, and four in five of all, prove
+# the lab machine broken as above.
 PROBE_AFTER = 20
+PROBE_EVERY = 30
 LOOP_EXITS = 5000
 # The lab's kernel is up (before it, firmware runs).
 KERNEL_UP = re.compile(r"Freeing unused kernel")
@@ -96,7 +99,7 @@ class Lab:
         self.nudges = 0
         self.broken = None      # why the lab machine is proven broken
         self.waiting = {}       # (cpu, vector) -> since when, IF seen on
-        self.probed = 0.0
+        self.probed = time.monotonic()
         self.monitor_lock = threading.Lock()
         self.stop_watch = threading.Event()
         self.cond = threading.Condition()
@@ -151,8 +154,10 @@ class Lab:
         while not self.stop_watch.wait(WATCH_EVERY):
             if self.broken or not KERNEL_UP.search(self.text):
                 continue
-            if (time.monotonic() - self.last_output >= PROBE_AFTER
-                    and self.probed < self.last_output):
+            now = time.monotonic()
+            if (now - self.last_output >= PROBE_AFTER
+                    and self.probed < self.last_output
+                    or now - self.probed >= PROBE_EVERY):
                 self.probed = time.monotonic()
                 self._probe_exits()
                 continue
