@@ -1334,9 +1334,9 @@ RSS_SLACK_KB = 48
 # The host's free memory at the moment of one reboot is noisy: pages of
 # the old VM (all of its RAM is pinned for the devices' DMA) are still on
 # their way back; in the lab with a 64 MiB guest single samples were up to
-# 120 MiB below their neighbours, with no trend over 90 reboots, and with
-# the 100 Hz host kernel up to 8 samples in a row were a guest's RAM
-# (64 MiB) low before they came back. The highest of a quarter of the
+# 120 MiB below their neighbours, with no trend over 90 reboots, and up to
+# 8 samples in a row were a guest's RAM (64 MiB) low (with a 100 Hz host
+# kernel, tried and not kept: README, Status). The highest of a quarter of the
 # reboots (at least 10, at most half) is steadier: within 25 MiB from the
 # first quarter to the last. It must not fall by more than 32 MiB: a
 # guest's RAM lost at every reboot fails at once, and once in the first
