@@ -158,7 +158,7 @@ class Lab:
             if (now - self.last_output >= PROBE_AFTER
                     and self.probed < self.last_output
                     or now - self.probed >= PROBE_EVERY):
-                self.probed = time.monotonic()
+                self.probed = now
                 self._probe_exits()
                 continue
             apics = self.lapics(self.ncpus())
