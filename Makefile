@@ -87,7 +87,7 @@ SYSROOT_STAMP := $(SYSROOT)/.done
 DTS      := $(wildcard configs/*.dts tests/e2e/*.dts)
 DTBS     := $(addprefix $(IMG)/dtb/,$(notdir $(DTS:.dts=.dtb)))
 
-.PHONY: all help deps slimhv kernels initramfs image run check unit e2e soak bench \
+.PHONY: all help deps slimhv kernels initramfs image run check unit e2e soak bench lab-flakes \
 	clean distclean checkpatch fuzzers fuzz fuzz-replay fuzz-seeds
 
 help:
@@ -105,6 +105,8 @@ help:
 	@echo "make unit       unit tests only (no /dev/kvm, no lab)"
 	@echo "make e2e        the lab tests only"
 	@echo "make soak       the reboot and triple-fault soaks at 200 each (make check runs 20)"
+	@echo "make lab-flakes N=10 [TESTS=\"passthrough flood\"]: each lab test N times, and"
+	@echo "                its twin with QEMU as the nested VMM; a table of the failures"
 	@echo "make checkpatch the kernel's checkpatch.pl over our C sources"
 	@echo "make fuzz       every libFuzzer harness for FUZZ_TIME seconds (default 300) each"
 	@echo "make fuzz-replay every file of the fuzz corpora once"
@@ -279,6 +281,14 @@ fuzz-seeds: $(DTBS)
 
 e2e: all
 	@python3 tests/e2e/run.py cli image lab firmware
+
+# The flake meter: each lab test N times, and its twin under QEMU as the
+# nested VMM where it has one (tests/e2e/flakes.py).
+N ?= 10
+TESTS ?=
+lab-flakes: deps
+	@$(MAKE) --no-print-directory all
+	@python3 tests/e2e/flakes.py -n $(N) $(TESTS)
 
 soak: deps
 	@$(MAKE) --no-print-directory all

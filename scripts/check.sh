@@ -5,18 +5,41 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 summary=()
+flaky=()
 status=0
+total_passed=0
+total_failed=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 
+# Runs one tier, its output shown and kept: each tier ends with a line
+# "NAME: N passed, N failed" (one test each: a unit test, a harness, a
+# file checked, a lab boot), which the closing count adds up. A tier that
+# fails without that line counts as one failed test.
 tier() {
-	local name=$1
+	local name=$1 rc counts p f
 	shift
 	echo
 	echo "=== $name: $*"
 	local t0=$SECONDS
-	if "$@"; then
-		summary+=("$(printf '%-13s passed (%d s)' "$name" $((SECONDS - t0)))")
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	counts=$(grep -E '^[a-z+-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	p=$(echo "$counts" | sed -nE 's/^[^:]*: ([0-9]+) passed.*/\1/p')
+	f=$(echo "$counts" | sed -nE 's/^[^:]*: [0-9]+ passed, ([0-9]+) failed.*/\1/p')
+	if [ -z "$p" ]; then
+		p=0
+		f=$((rc != 0))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# it failed after its count: a crash of the runner
+	fi
+	total_passed=$((total_passed + p))
+	total_failed=$((total_failed + f))
+	mapfile -t -O ${#flaky[@]} flaky < <(sed -n 's/^flaky: /  /p' "$out")
+	if [ "$rc" -eq 0 ]; then
+		summary+=("$(printf '%-13s passed: %d (%d s)' "$name" "$p" $((SECONDS - t0)))")
 	else
-		summary+=("$(printf '%-13s FAILED (%d s)' "$name" $((SECONDS - t0)))")
+		summary+=("$(printf '%-13s FAILED: %d passed, %d failed (%d s)' "$name" "$p" "$f" $((SECONDS - t0)))")
 		status=1
 	fi
 }
@@ -52,4 +75,9 @@ echo "=== summary"
 for line in "${summary[@]}"; do
 	echo "  $line"
 done
+if [ ${#flaky[@]} -gt 0 ]; then
+	echo "flaky (failed once, passed when run again; counted as passed):"
+	printf '%s\n' "${flaky[@]}"
+fi
+echo "check: $total_passed passed, $total_failed failed"
 exit $status

@@ -42,6 +42,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 status=0
 total_runs=0
+passed=0
+failed=0
 
 # The crash report of a failed run: the sanitizer's or the invariant's lines.
 show_failure() {
@@ -76,8 +78,10 @@ fuzz_one() {
 		report "$name" "$log" $((SECONDS - t0)) "FAILED (exit $rc)"
 		show_failure "$log"
 		status=1
+		failed=$((failed + 1))
 	else
 		report "$name" "$log" $((SECONDS - t0)) ok
+		passed=$((passed + 1))
 		if [ "$merge" = 1 ]; then
 			local before after
 			before=$(find "$corpus" -type f | wc -l)
@@ -97,14 +101,17 @@ replay_one() {
 	if [ ${#files[@]} -eq 0 ]; then
 		echo "  fuzz_$name: no corpus in $corpus"
 		status=1
+		failed=$((failed + 1))
 		return
 	fi
 	if "$bin" -timeout=10 -rss_limit_mb=2048 "${files[@]}" >"$log" 2>&1; then
 		printf '  fuzz_%-10s %4d inputs ok\n' "$name" ${#files[@]}
+		passed=$((passed + 1))
 	else
 		printf '  fuzz_%-10s %4d inputs FAILED\n' "$name" ${#files[@]}
 		show_failure "$log"
 		status=1
+		failed=$((failed + 1))
 	fi
 }
 
@@ -112,6 +119,7 @@ for name in "${names[@]}"; do
 	if [ ! -x "$out/fuzz_$name" ]; then
 		echo "  fuzz_$name: $out/fuzz_$name is not built (make fuzzers)"
 		status=1
+		failed=$((failed + 1))
 		continue
 	fi
 	if [ "$mode" = run ]; then
@@ -123,4 +131,6 @@ done
 if [ "$mode" = run ]; then
 	echo "fuzz: ${#names[@]} harnesses, $time_each s each, $total_runs runs in all"
 fi
+# One harness, one test: the line scripts/check.sh counts.
+echo "fuzz-$mode: $passed passed, $failed failed"
 exit $status

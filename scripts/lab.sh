@@ -1,13 +1,20 @@
 #!/bin/bash
 # Usage: lab.sh [--iommu intel|amd|none] [--append "PARAMS"] [--mem SIZE]
 #               [--smp N] [--native] [--disk FILE] [--net-opts OPTS]
-#               [--uefi USB-IMAGE | --pxe DIR] [-- EXTRA QEMU ARGS]
+#               [--initrd FILE] [--uefi USB-IMAGE | --pxe DIR]
+#               [-- EXTRA QEMU ARGS]
 # Boots the appliance (images/bzImage + images/initramfs.img) in the lab
 # machine: QEMU's TCG with -cpu max (which emulates AMD SVM, so KVM works
 # inside), a q35 with an emulated IOMMU with interrupt remapping, an e1000e
 # and an NVMe disk. The serial console is this terminal; QEMU exits when the
 # appliance powers off.
 #   LAB_APPEND   (environment) more host kernel parameters, e.g. slimhv.verbose
+# The lab machine itself, for measuring other labs (make lab-flakes):
+#   LAB_QEMU     the QEMU binary (default qemu-system-x86_64)
+#   LAB_ACCEL    its -accel (default tcg,thread=multi)
+#   LAB_CPU      its -cpu (default max: the model that emulates AMD SVM)
+#   --initrd     another initramfs for the appliance's kernel (the QEMU
+#                twin of scripts/mkqemu-nested.sh)
 #   --native     boot the guest kernel (images/guest/bzImage and its initramfs)
 #                directly on the lab machine, without slimhv: the baseline
 #                of the passthrough benchmark, and a way to try guest scripts
@@ -38,6 +45,7 @@ disk=${LAB_DISK:-$images/lab-disk.img}
 net_opts=""
 uefi=""
 pxe=""
+initrd_opt=""
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 while [ $# -gt 0 ]; do
@@ -51,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--net-opts) net_opts=",$2"; shift 2 ;;
 	--uefi) uefi=$2; shift 2 ;;
 	--pxe) pxe=$2; shift 2 ;;
+	--initrd) initrd_opt=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "lab.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -98,7 +107,7 @@ else
 	if [ -n "$native" ]; then
 		kernel=$images/guest/bzImage initrd=$images/guest/initramfs.cpio.gz
 	else
-		kernel=$images/bzImage initrd=$images/initramfs.img
+		kernel=$images/bzImage initrd=${initrd_opt:-$images/initramfs.img}
 	fi
 	for f in "$kernel" "$initrd"; do
 		[ -f "$f" ] || { echo "lab.sh: $f missing: run make" >&2; exit 1; }
@@ -110,8 +119,9 @@ else
 	      -append "console=ttyS0 $iommu_param panic=-1 no_timer_check $append ${LAB_APPEND:-}")
 fi
 
-exec qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu max -M q35 -smp "$smp" -m "$mem" \
+exec "${LAB_QEMU:-qemu-system-x86_64}" \
+	-accel "${LAB_ACCEL:-tcg,thread=multi}" -cpu "${LAB_CPU:-max}" \
+	-M q35 -smp "$smp" -m "$mem" \
 	"${iommu_dev[@]}" \
 	-netdev "user,id=n0$net_opts" "${nic[@]}" \
 	-drive file="$disk",if=none,format=raw,id=d0 \

@@ -691,32 +691,47 @@ static int prop_devices(struct parser *p, const char *path,
 	return 0;
 }
 
+/*
+ * A domain property: @cell when its value is one 32-bit cell (a kernel
+ * parameter gives it as a decimal number), @override when a kernel
+ * parameter slimhv.domain.NAME.PROPERTY=VALUE may set it (single values,
+ * no flags or lists).
+ */
 struct prop_handler {
 	const char *name;
 	const char *example;
 	bool required;
+	bool cell;
+	bool override;
 	int (*parse)(struct parser *p, const char *path,
 		     const struct prop_val *v, struct domain_config *d);
 };
 
 static const struct prop_handler domain_props[] = {
 	/* compatible is checked before the other properties */
-	{ "compatible", "compatible = \"slimhv,domain\"", true, NULL },
-	{ "cpus", "cpus = <2>", false, prop_cpus },
-	{ "memory", "memory = \"512M\"", true, prop_memory },
-	{ "kernel", "kernel = \"/guest/bzImage\"", true, prop_kernel },
-	{ "initrd", "initrd = \"/guest/initramfs.cpio.gz\"", false,
+	{ "compatible", "compatible = \"slimhv,domain\"", true, false, false,
+	  NULL },
+	{ "cpus", "cpus = <2>", false, true, true, prop_cpus },
+	{ "memory", "memory = \"512M\"", true, false, true, prop_memory },
+	{ "kernel", "kernel = \"/guest/bzImage\"", true, false, true,
+	  prop_kernel },
+	{ "initrd", "initrd = \"/guest/initramfs.cpio.gz\"", false, false, true,
 	  prop_initrd },
-	{ "cmdline", "cmdline = \"console=ttyS0\"", false, prop_cmdline },
-	{ "privileged", "privileged;", false, prop_privileged },
-	{ "restart", "restart = \"stay-down\"", false, prop_restart },
-	{ "hugepages", "hugepages = \"auto\"", false, prop_hugepages },
-	{ "reboot-limit", "reboot-limit = <10>", false, prop_reboot_limit },
-	{ "boot-order", "boot-order = <0>", false, prop_boot_order },
-	{ "start-delay-ms", "start-delay-ms = <5000>", false,
+	{ "cmdline", "cmdline = \"console=ttyS0\"", false, false, false,
+	  prop_cmdline },
+	{ "privileged", "privileged;", false, false, false, prop_privileged },
+	{ "restart", "restart = \"stay-down\"", false, false, true,
+	  prop_restart },
+	{ "hugepages", "hugepages = \"auto\"", false, false, true,
+	  prop_hugepages },
+	{ "reboot-limit", "reboot-limit = <10>", false, true, true,
+	  prop_reboot_limit },
+	{ "boot-order", "boot-order = <0>", false, true, false,
+	  prop_boot_order },
+	{ "start-delay-ms", "start-delay-ms = <5000>", false, true, true,
 	  prop_start_delay },
-	{ "devices", "devices = \"0000:00:03.0\", \"class:nvme\"", false,
-	  prop_devices },
+	{ "devices", "devices = \"0000:00:03.0\", \"class:nvme\"", false, false,
+	  false, prop_devices },
 };
 
 #define NR_DOMAIN_PROPS	ARRAY_SIZE(domain_props)
@@ -964,12 +979,18 @@ int config_parse(const void *fdt, size_t size, const char *file,
 	return ret;
 }
 
-/* What a kernel parameter may override: single values, no flags or lists. */
-static const char *const override_props[] = {
-	"cpus", "memory", "kernel", "initrd", "restart", "hugepages",
-	"start-delay-ms",
-	"reboot-limit",
-};
+/* "cpus, memory, ...": the properties a kernel parameter may set. */
+static void override_names(char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < NR_DOMAIN_PROPS && at < len; i++) {
+		if (domain_props[i].override)
+			at += snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				       domain_props[i].name);
+	}
+}
 
 int config_override(struct slimhv_config *cfg, const char *spec, char *err,
 		    size_t errlen)
@@ -978,6 +999,7 @@ int config_override(struct slimhv_config *cfg, const char *spec, char *err,
 		.file = "kernel parameter", .err = err, .errlen = errlen,
 	};
 	char path[sizeof("slimhv.domain.") + MSG_VAL_MAX], name[32], prop[16];
+	char names[128];
 	const char *dot, *eq, *value;
 	const struct prop_handler *h = NULL;
 	struct domain_config *d = NULL;
@@ -1005,18 +1027,18 @@ int config_override(struct slimhv_config *cfg, const char *spec, char *err,
 	if (!d)
 		return fail(&p, path, "no domain \"%s\" in the configuration",
 			    name);
-	for (unsigned int i = 0; i < ARRAY_SIZE(override_props); i++)
-		if (!strcmp(prop, override_props[i]))
-			h = find_prop_handler(prop);
-	if (!h)
-		return fail(&p, path, "\"%s\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit)",
-			    prop);
+	h = find_prop_handler(prop);
+	if (!h || !h->override) {
+		override_names(names, sizeof(names));
+		return fail(&p, path, "\"%s\" cannot be set here (only %s)",
+			    prop, names);
+	}
 	v = (struct prop_val) {
 		.name = h->name, .example = h->example,
 		.data = value, .len = strlen(value) + 1,
 	};
 	/* The one-cell properties: the value is a decimal number. */
-	if (!strcmp(prop, "cpus") || !strcmp(prop, "reboot-limit")) {
+	if (h->cell) {
 		errno = 0;
 		n = strtoul(value, &end, 10);
 		if (!*value || *end || errno || n > UINT32_MAX)

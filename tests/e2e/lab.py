@@ -75,10 +75,11 @@ class LabError(AssertionError):
 class Lab:
     def __init__(self, name, append="", iommu="intel", qemu_args=(),
                  native=False, disk=None, net_opts=None, uefi=None,
-                 pxe=None):
+                 pxe=None, initrd=None):
         """@native boots the guest kernel directly (no slimhv); @disk is
         the NVMe's backing file; @net_opts is appended to the lab's
-        "-netdev user" (e.g. "bootfile=slimhv-port=N"). Through firmware
+        "-netdev user" (e.g. "bootfile=slimhv-port=N"); @initrd replaces
+        the appliance's initramfs (the QEMU twin's). Through firmware
         instead of QEMU's own kernel loading: @uefi is a disk image that
         OVMF boots as a USB stick, @pxe a directory with slimhv.ipxe that
         SeaBIOS and iPXE boot from over the network."""
@@ -116,6 +117,8 @@ class Lab:
             cmd += ["--uefi", uefi]
         if pxe:
             cmd += ["--pxe", pxe]
+        if initrd:
+            cmd += ["--initrd", initrd]
         # A second monitor, on a socket, for cpu_state(); -serial mon:stdio
         # keeps the first where -nographic puts it (Ctrl-A c).
         cmd += ["--", "-serial", "mon:stdio",
@@ -417,16 +420,19 @@ class Lab:
 
     def __exit__(self, exc_type, exc, tb):
         # A check failed while the lab ran: before QEMU goes, say whether
-        # the lab machine itself was broken (run.py then runs the test
-        # again).
+        # the lab machine itself was seen to break. A diagnosis only: the
+        # test fails all the same (run.py runs it once more).
         if isinstance(exc, AssertionError):
             try:
-                exc.emulator_fault = self.emulator_fault()
-                if not exc.emulator_fault and self.proc.poll() is None:
-                    # Unproven: keep where the lab CPUs were for a reader.
-                    print(f"    {self.name}: no proof that the lab machine "
-                          f"broke; lab CPUs: {self.cpu_state('failure')} "
-                          f"(registers, APICs, stacks: {self.diag_path})")
+                exc.diagnosis = self.emulator_fault()
+                if exc.diagnosis:
+                    print(f"    {self.name}: diagnosis: the lab machine "
+                          f"broke: {exc.diagnosis}")
+                elif self.proc.poll() is None:
+                    print(f"    {self.name}: diagnosis: no sign of the lab "
+                          f"machine breaking; lab CPUs: "
+                          f"{self.cpu_state('failure')} (registers, APICs, "
+                          f"stacks: {self.diag_path})")
                     self.dump_stacks()
             except Exception as e:  # noqa: BLE001 - never hide the failure
                 print(f"    {self.name}: could not read the lab machine: {e!r}")
