@@ -267,6 +267,52 @@ int host_iommu_preflight(char *err, size_t errlen)
 	return 0;
 }
 
+bool host_vuln_smt_hole(const char *verdict)
+{
+	return strstr(verdict, "SMT vulnerable") ||
+	       strstr(verdict, "STIBP: disabled");
+}
+
+static int cmp_vuln(const void *a, const void *b)
+{
+	return strcmp(((const struct host_vuln *)a)->name,
+		      ((const struct host_vuln *)b)->name);
+}
+
+int host_cpu_vulns(struct host_vuln *v, unsigned int max)
+{
+	static const char dir[] = "/sys/devices/system/cpu/vulnerabilities";
+	char full[PATH_MAX], path[PATH_MAX];
+	unsigned int n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(full, sizeof(full), "%s%s", host_root, dir);
+	d = opendir(full);
+	if (!d)
+		return -errno;
+	while (n < max && (e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    strlen(e->d_name) >= sizeof(v[n].name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (read_text(path, v[n].verdict, sizeof(v[n].verdict)))
+			continue;
+		memcpy(v[n].name, e->d_name, strlen(e->d_name) + 1);
+		v[n].vulnerable = !strncmp(v[n].verdict, "Vulnerable", 10);
+		v[n].smt_hole = host_vuln_smt_hole(v[n].verdict);
+		n++;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_vuln);
+	return n;
+}
+
+bool host_smt_active(void)
+{
+	return param_is_on("/sys/devices/system/cpu/smt/active");
+}
+
 static bool dev_listed(const struct host_assignment *a, const char *bdf)
 {
 	for (unsigned int i = 0; i < a->nr; i++)

@@ -58,6 +58,32 @@ const char *host_pci_class_name(uint32_t class_code);
  */
 int host_iommu_preflight(char *err, size_t errlen);
 
+/* One entry of /sys/devices/system/cpu/vulnerabilities/: the kernel's verdict. */
+struct host_vuln {
+	char name[40];			/* "spectre_v2" */
+	char verdict[200];		/* "Mitigation: Retpolines; ..." */
+	bool vulnerable;		/* the verdict begins "Vulnerable" */
+	bool smt_hole;			/* open between SMT siblings */
+};
+
+#define HOST_MAX_VULNS		32
+
+/*
+ * The kernel's verdict on each CPU vulnerability it knows, sorted by name:
+ * how many (up to @max), or -errno when the directory cannot be read (a
+ * kernel without CONFIG_CPU_MITIGATIONS's reporting, or no sysfs).
+ */
+int host_cpu_vulns(struct host_vuln *v, unsigned int max);
+
+/*
+ * Whether @verdict says SMT leaves the hole open: "SMT vulnerable", or
+ * cross-thread Spectre v2 with STIBP off.
+ */
+bool host_vuln_smt_hole(const char *verdict);
+
+/* Whether SMT siblings are running (/sys/devices/system/cpu/smt/active). */
+bool host_smt_active(void);
+
 /*
  * Resolve @cfg's device list against the host's devices: every address
  * must exist, every vendor:device or class must match at least one.

@@ -107,6 +107,39 @@ static void preflight_passthrough(void)
 }
 
 /*
+ * The kernel's verdict on each CPU vulnerability, a line each (a warning
+ * where it says "Vulnerable"), and one warning when SMT siblings run and
+ * some verdict leaves a hole open between them.
+ */
+static void preflight_cpu(void)
+{
+	static struct host_vuln v[HOST_MAX_VULNS];
+	char holes[256] = "";
+	size_t at = 0;
+	int n = host_cpu_vulns(v, HOST_MAX_VULNS);
+
+	if (n < 0) {
+		pr_warn("pre-flight: cpu: the kernel reports no CPU vulnerabilities (/sys/devices/system/cpu/vulnerabilities: %s)",
+			strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if (v[i].vulnerable)
+			pr_warn("pre-flight: cpu: %s: %s", v[i].name,
+				v[i].verdict);
+		else
+			pr_info("pre-flight: cpu: %s: %s", v[i].name,
+				v[i].verdict);
+		if (v[i].smt_hole && at < sizeof(holes))
+			at += snprintf(holes + at, sizeof(holes) - at, "%s%s",
+				       at ? ", " : "", v[i].name);
+	}
+	if (holes[0] && host_smt_active())
+		pr_warn("pre-flight: cpu: SMT is on and leaves %s open between sibling threads, so between guests on one core: boot with nosmt, or turn SMT off in the firmware",
+			holes);
+}
+
+/*
  * Pre-flight: what the host must have. A missing /dev/kvm is fatal for
  * every domain; a missing IOMMU only for domains that are given devices
  * (refused when they are assigned).
@@ -123,6 +156,7 @@ static int preflight(void)
 		pr_warn("pre-flight: no IOMMU found: boot with intel_iommu=on (or enable VT-d/AMD-Vi in the firmware); device passthrough is refused without it");
 	else
 		pr_info("pre-flight: IOMMU present");
+	preflight_cpu();
 	preflight_passthrough();
 	return ret;
 }

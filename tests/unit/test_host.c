@@ -260,3 +260,45 @@ TEST(host_class_names)
 	CHECK_STR(host_pci_class_name(0x0c0500), "serial-bus");
 	CHECK_STR(host_pci_class_name(0xff0000), "other");
 }
+
+TEST(host_cpu_vulnerabilities_and_smt)
+{
+	struct host_vuln v[HOST_MAX_VULNS];
+	const char *dir = "/sys/devices/system/cpu/vulnerabilities/";
+	char p[256];
+
+	fake_lab(true, true);
+	CHECK_EQ(host_cpu_vulns(v, HOST_MAX_VULNS), -ENOENT);
+	snprintf(p, sizeof(p), "%sspectre_v2", dir);
+	put(p, "Mitigation: Retpolines; IBPB: conditional; STIBP: disabled; RSB filling\n");
+	snprintf(p, sizeof(p), "%sspectre_v1", dir);
+	put(p, "Mitigation: usercopy/swapgs barriers and __user pointer sanitization\n");
+	snprintf(p, sizeof(p), "%smds", dir);
+	put(p, "Mitigation: Clear CPU buffers; SMT vulnerable\n");
+	snprintf(p, sizeof(p), "%sl1tf", dir);
+	put(p, "Not affected\n");
+	snprintf(p, sizeof(p), "%sretbleed", dir);
+	put(p, "Vulnerable\n");
+	CHECK_EQ(host_cpu_vulns(v, HOST_MAX_VULNS), 5);
+	CHECK_STR(v[0].name, "l1tf");
+	CHECK_STR(v[0].verdict, "Not affected");
+	CHECK(!v[0].vulnerable && !v[0].smt_hole);
+	CHECK_STR(v[1].name, "mds");
+	CHECK(!v[1].vulnerable && v[1].smt_hole);
+	CHECK_STR(v[2].name, "retbleed");
+	CHECK(v[2].vulnerable && !v[2].smt_hole);
+	CHECK_STR(v[3].name, "spectre_v1");
+	CHECK(!v[3].smt_hole);
+	CHECK_STR(v[4].name, "spectre_v2");
+	CHECK(v[4].smt_hole);
+	/* No more than asked for. */
+	CHECK_EQ(host_cpu_vulns(v, 2), 2);
+	CHECK(!host_smt_active());
+	put("/sys/devices/system/cpu/smt/active", "1\n");
+	CHECK(host_smt_active());
+	put("/sys/devices/system/cpu/smt/active", "0\n");
+	CHECK(!host_smt_active());
+	CHECK(host_vuln_smt_hole("Mitigation: PTE Inversion; VMX: conditional cache flushes, SMT vulnerable"));
+	CHECK(!host_vuln_smt_hole("Mitigation: Enhanced / Automatic IBRS; IBPB: conditional; STIBP: always-on"));
+	cleanup();
+}
