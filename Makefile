@@ -29,6 +29,7 @@ PURE_SRCS := \
 	vmm/configfile.c \
 	vmm/cmdline.c \
 	vmm/ctl.c \
+	vmm/kmsg.c \
 	vmm/seccomp.c \
 	vmm/reboot.c \
 	devices/bus.c \

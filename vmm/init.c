@@ -22,6 +22,7 @@
 #include "vmm/config.h"
 #include "vmm/configfile.h"
 #include "vmm/init.h"
+#include "vmm/kmsg.h"
 #include "vmm/log.h"
 #include "vmm/reboot.h"
 #include "vmm/run.h"
@@ -289,7 +290,11 @@ void init_main(uint64_t start_ns)
 	reboot(RB_DISABLE_CAD);
 	signal(SIGPIPE, SIG_IGN);
 	mount_early();
+	opts.kmsg_fd = kmsg_take_console();
 	pr_info("slimhv starting as PID 1");
+	if (opts.kmsg_fd < 0)
+		pr_warn("cannot read /dev/kmsg (%s): the kernel's messages may cut into the console's lines",
+			strerror(-opts.kmsg_fd));
 	if (kernel_param("slimhv.verbose", buf, sizeof(buf)))
 		log_verbosity = LOG_DEBUG;
 	if (kernel_param("slimhv.vfio", buf, sizeof(buf))) {

@@ -24,6 +24,7 @@
 
 #include "passthrough/host.h"
 #include "vmm/ctl.h"
+#include "vmm/kmsg.h"
 #include "vmm/log.h"
 #include "vmm/reboot.h"
 #include "vmm/run.h"
@@ -91,6 +92,7 @@ static struct {
 	unsigned int nr;
 	struct domain_proc doms[CONFIG_MAX_DOMAINS];
 	int sig_fd;
+	int kmsg_fd;
 	pid_t rescue_pid;
 	bool rescue_returns;	/* started from the prompt: back to it */
 	uint64_t shutdown_ns;	/* 0, or the deadline of a host shutdown */
@@ -519,6 +521,8 @@ static __noreturn void domain_child(struct domain_proc *dp)
 	log_set_tag(tag);
 	/* What this VMM may see: its own ends of its own pipes, no more. */
 	close(sv.sig_fd);
+	if (sv.kmsg_fd >= 0)
+		close(sv.kmsg_fd);
 	if (con.out >= 0)
 		close(con.out);
 	for (unsigned int i = 0; i < sv.nr; i++) {
@@ -1254,7 +1258,27 @@ static int next_timeout(uint64_t now)
 	return next <= now ? 0 : (int)((next - now) / 1000000 + 1);
 }
 
-enum { PFD_SIG, PFD_IN, PFD_OUT, PFD_DOMS };
+/* The kernel's messages since slimhv took the console, as whole lines. */
+static void kmsg_input(void)
+{
+	int max = log_verbosity >= LOG_DEBUG ? KMSG_LEVEL_DEBUG :
+		  KMSG_LEVEL_INFO;
+	char rec[1024], line[1100];
+	ssize_t n;
+
+	for (;;) {
+		n = read(sv.kmsg_fd, rec, sizeof(rec));
+		if (n < 0 && errno == EPIPE)
+			continue;	/* some were overwritten: go on */
+		if (n <= 0)
+			return;
+		n = kmsg_format(rec, n, max, line, sizeof(line));
+		if (n > 0)
+			con_log_line(line, n);
+	}
+}
+
+enum { PFD_SIG, PFD_IN, PFD_OUT, PFD_KMSG, PFD_DOMS };
 
 static void loop(void)
 {
@@ -1288,6 +1312,7 @@ static void loop(void)
 			sv.rescue_pid > 0 ? -1 : STDIN_FILENO, POLLIN, 0 };
 		fds[PFD_OUT] = (struct pollfd){
 			con_backlog() ? con.out : -1, POLLOUT, 0 };
+		fds[PFD_KMSG] = (struct pollfd){ sv.kmsg_fd, POLLIN, 0 };
 		for (unsigned int i = 0; i < sv.nr; i++) {
 			struct domain_proc *dp = &sv.doms[i];
 
@@ -1306,6 +1331,8 @@ static void loop(void)
 		}
 		if (fds[PFD_SIG].revents)
 			handle_signals();
+		if (fds[PFD_KMSG].revents)
+			kmsg_input();
 		for (unsigned int i = 0; i < sv.nr; i++) {
 			struct pollfd *f = &fds[PFD_DOMS + 3 * i];
 
@@ -1350,6 +1377,7 @@ void supervise(const struct supervisor_opts *opts)
 	sv.config = opts->config;
 	sv.selftest = opts->seccomp_selftest;
 	sv.start_ns = opts->start_ns;
+	sv.kmsg_fd = opts->kmsg_fd;
 	sv.nr = opts->config ? opts->config->nr_domains : 0;
 
 	/* Signals are read from a signalfd in the loop, never handled. */

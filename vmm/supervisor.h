@@ -25,6 +25,8 @@ struct supervisor_opts {
 	/* slimhv.seccomp_selftest=DOMAIN, or "" */
 	const char *seccomp_selftest;
 	uint64_t start_ns;
+	/* /dev/kmsg (vmm/kmsg.h), whose messages PID 1 writes; or -1 */
+	int kmsg_fd;
 };
 
 /* Never returns: the host powers off when supervision ends. */

@@ -47,7 +47,6 @@ def measure(fn, runs, label):
     """@fn @runs times: a dict of its passes, failures and lab time."""
     result = {"runs": 0, "passed": 0, "failures": [], "seconds": 0.0}
     for i in range(1, runs + 1):
-        t0 = time.monotonic()
         try:
             err, secs = run.run_one(fn)
         except run.Skip as e:
@@ -60,7 +59,7 @@ def measure(fn, runs, label):
             print(f"  ok   {label} {fn.__name__} run {i} ({secs:.0f} s)",
                   flush=True)
             continue
-        kept = run.keep_logs(t0, f"flake{i}")
+        kept = run.keep_logs(f"flake{i}")
         why = run.first_line(err)
         diag = getattr(err, "diagnosis", None)
         result["failures"].append({"run": i, "why": why, "lab": diag,

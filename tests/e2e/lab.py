@@ -30,7 +30,7 @@ FIRMWARE_DEADLINE = 240
 # presses Enter, once per silence, and says so in the test's output: a
 # nudge does not make a check pass, it only lets the guest go on to be
 # checked.
-NUDGE_AFTER = 45
+NUDGE_AFTER = float(os.environ.get("LAB_NUDGE_AFTER", 45)) or float("inf")
 # Before each nudge, the lab machine's CPUs are read through QEMU's monitor
 # (halted or not, where they run, their local APIC) into images/logs/
 # NAME.diag, and a one-line summary goes to the test's output: what a stall
@@ -73,6 +73,10 @@ class LabError(AssertionError):
 
 
 class Lab:
+    # The names of the labs started since the caller last emptied it: a
+    # test's logs are NAME.* for each (run.py keeps a failed run's).
+    started = []
+
     def __init__(self, name, append="", iommu="intel", qemu_args=(),
                  native=False, disk=None, net_opts=None, uefi=None,
                  pxe=None, initrd=None):
@@ -85,6 +89,7 @@ class Lab:
         SeaBIOS and iPXE boot from over the network."""
         os.makedirs(LOGS, exist_ok=True)
         self.name = name
+        Lab.started.append(name)
         self.log_path = os.path.join(LOGS, name + ".log")
         self.diag_path = os.path.join(LOGS, name + ".diag")
         self.monitor = os.path.join(LOGS, name + ".monitor")

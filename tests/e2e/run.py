@@ -438,8 +438,7 @@ def lab_bad_domains_are_refused_host_stays_up():
             r"slimhv\[toobig\]: error: toobig: guest memory of 65536 MiB is more than the host's \d+ MiB of RAM",
         ] + [rf"slimhv: domain {name} ended: the domain could not start"
              for name in ("nokernel", "notbzimage", "toobig")]
-        # In any order, with the host kernel's late lines taken out (they
-        # can land inside slimhv's).
+        # In any order.
         expect_lines(lab, [(rx, repr(rx)) for rx in want], HOST_DEADLINE,
                      r"Kernel panic[^\n]*\n", "refusing the three bad domains")
         lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
@@ -579,16 +578,9 @@ def check_disk_image(disk, boots):
         f"{disk}: /boot-count is {count!r}, wanted {boots}"
 
 
-# The host kernel's late messages can cut into slimhv's lines on the shared
-# console ("slimhv[dom0]: 00[    1.49] ACPI: ...\n00:00:03.0 [1b36:..."):
-# expect_lines() takes them out before matching the lines that come early.
-KERNEL_LINE = re.compile(r"\[\s*\d+\.\d+\] [^\n]*\n")
-
-
 def expect_lines(lab, wanted, timeout, stop, doing):
     """Wait for every (regex, description) of @wanted after lab.pos, in
-    any order, in the console without the host kernel's lines. Fails at
-    once when @stop (a regex on the raw console) matches first, when QEMU
+    any order. Fails at once when @stop (a regex) matches first, when QEMU
     exits, or at the deadline. lab.pos does not move."""
     start = lab.pos
     wanted = [(re.compile(rx), what) for rx, what in wanted]
@@ -596,7 +588,7 @@ def expect_lines(lab, wanted, timeout, stop, doing):
     deadline = time.monotonic() + timeout
     with lab.cond:
         while True:
-            text = KERNEL_LINE.sub("", lab.text[start:])
+            text = lab.text[start:]
             missing = [what for rx, what in wanted if not rx.search(text)]
             if not missing:
                 return
@@ -1062,9 +1054,7 @@ def slimctl_from_dom0(lab):
     lab.send("slimctl list | grep ^net\n")
     lab.expect(r"^net\s+down\s", 30)
     lab.send("slimctl start net\n")
-    # The lab kernel's own line about the new VM may land inside it.
-    lab.expect(r"(?:\[\s*\d+\.\d+\] [^\n]*\n)?".join(
-        re.escape(c) for c in "net: started"), 30, "slimctl's answer")
+    lab.expect(r"net: started", 30, "slimctl's answer")
     lab.expect(r"slimhv\[net\]: net: starting 1 vCPU", 60)
     lab.expect(r"slimhv\[net\]: boot timer: guest init 1 reached",
                GUEST_DEADLINE, "net booting again after slimctl start")
@@ -1739,18 +1729,17 @@ def firmware_bios_pxe_boot():
 RETRY_TIERS = ("lab", "firmware", "soak")
 
 
-def keep_logs(since, tag):
-    """The logs under images/logs/ written since @since (monotonic) keep
-    their content as NAME.@tag.* beside the next run's."""
-    cutoff = time.time() - (time.monotonic() - since) - 1
-    logs = os.path.join(IMAGES, "logs")
+def keep_logs(tag):
+    """The logs of the labs the last run started (NAME.log, NAME.qemu,
+    NAME.diag) keep their content as NAME.@tag.* beside the next run's."""
     kept = []
-    for f in sorted(os.listdir(logs)) if os.path.isdir(logs) else ():
-        path = os.path.join(logs, f)
-        if ".try" not in f and os.path.getmtime(path) >= cutoff:
-            base, ext = os.path.splitext(f)
-            os.replace(path, os.path.join(logs, f"{base}.{tag}{ext}"))
-            kept.append(f"{base}.{tag}{ext}")
+    for name in Lab.started:
+        for ext in (".log", ".qemu", ".diag"):
+            path = os.path.join(IMAGES, "logs", name + ext)
+            if os.path.exists(path):
+                os.replace(path, os.path.join(IMAGES, "logs",
+                                              f"{name}.{tag}{ext}"))
+                kept.append(f"{name}.{tag}{ext}")
     return kept
 
 
@@ -1767,6 +1756,7 @@ def run_one(fn):
     """Runs test @fn once: (None, seconds) when it passed, else (the
     exception, seconds); a Skip is raised through."""
     t0 = time.monotonic()
+    Lab.started.clear()
     try:
         fn()
     except Skip:
@@ -1797,7 +1787,7 @@ def main():
             try:
                 err, secs = run_one(fn)
                 if err is not None and tier in RETRY_TIERS:
-                    kept = keep_logs(t0, "try1")
+                    kept = keep_logs("try1")
                     print(f"    {fn.__name__}: failed, running it once more; "
                           f"the first run's failure ({secs:.1f} s, logs "
                           f"{', '.join(kept) or 'none'}):", flush=True)
