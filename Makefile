@@ -31,6 +31,7 @@ PURE_SRCS := \
 	vmm/ctl.c \
 	vmm/kmsg.c \
 	vmm/seccomp.c \
+	vmm/jail.c \
 	vmm/reboot.c \
 	devices/bus.c \
 	devices/uart8250.c \
@@ -50,6 +51,7 @@ SYS_SRCS := \
 	vmm/vcpu.c \
 	vmm/probe.c \
 	vmm/sandbox.c \
+	vmm/jailtest.c \
 	vmm/run.c \
 	vmm/init.c \
 	vmm/supervisor.c \
@@ -224,19 +226,21 @@ $(IMG)/initramfs-base.cpio.xz: initramfs/host.list initramfs/host-profile $(MKCP
 
 # A guest that triple-faults at once (tests/guest/triple-fault.S): a flat
 # bzImage, assembled with the host's compiler.
-$(IMG)/guest/triple-fault: tests/guest/triple-fault.S
-	@mkdir -p $(OBJ)/guest
+# The same for a guest that halts at once (tests/guest/halt.S).
+$(IMG)/guest/%: tests/guest/%.S tests/guest/bzimage-header.S
+	@mkdir -p $(OBJ)/guest $(dir $@)
 	@echo "  AS      $<"
-	@$(HOST_CC) -c $< -o $(OBJ)/guest/triple-fault.o
-	@objcopy -O binary -j .text $(OBJ)/guest/triple-fault.o $@
+	@$(HOST_CC) -c $< -o $(OBJ)/guest/$*.o
+	@objcopy -O binary -j .text $(OBJ)/guest/$*.o $@
 
-$(IMG)/initramfs-guests.cpio: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault
+$(IMG)/initramfs-guests.cpio: initramfs/guests.list $(MKCPIO) $(IMG)/guest/bzImage $(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault $(IMG)/guest/halt
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guests.list $@
 
 IMAGES := $(IMG)/bzImage $(IMG)/initramfs-base.cpio.xz \
 	$(IMG)/initramfs-guests.cpio $(IMG)/guest/bzImage \
-	$(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault
+	$(IMG)/guest/initramfs.cpio.gz $(IMG)/guest/triple-fault \
+	$(IMG)/guest/halt
 
 # The boot media: seconds, no kernel build (scripts/mkimage.sh).
 DOMAINS  ?=

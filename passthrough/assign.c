@@ -28,7 +28,7 @@ static int cfg_read_io(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
 	struct assigned_dev *ad = ctx;
 
-	return vfio_region_read(&ad->vfio, VFIO_PCI_CONFIG_REGION_INDEX, off,
+	return vfio_region_read(ad->vfio, VFIO_PCI_CONFIG_REGION_INDEX, off,
 				buf, len);
 }
 
@@ -37,7 +37,7 @@ static int cfg_write_io(void *ctx, uint32_t off, const void *buf,
 {
 	struct assigned_dev *ad = ctx;
 
-	return vfio_region_write(&ad->vfio, VFIO_PCI_CONFIG_REGION_INDEX, off,
+	return vfio_region_write(ad->vfio, VFIO_PCI_CONFIG_REGION_INDEX, off,
 				 buf, len);
 }
 
@@ -78,10 +78,10 @@ static int bar_access(void *opaque, uint64_t off, void *data, uint32_t len,
 					  len);
 	}
 	ret = is_write ?
-		vfio_region_write(&ad->vfio, t->bar, off, data, len) :
-		vfio_region_read(&ad->vfio, t->bar, off, data, len);
+		vfio_region_write(ad->vfio, t->bar, off, data, len) :
+		vfio_region_read(ad->vfio, t->bar, off, data, len);
 	if (ret)
-		pr_ratelimited(LOG_WARN, "%s: BAR%d+0x%llx: %s", ad->vfio.bdf,
+		pr_ratelimited(LOG_WARN, "%s: BAR%d+0x%llx: %s", ad->vfio->bdf,
 			       t->bar, (unsigned long long)off, strerror(-ret));
 	return ret;
 }
@@ -129,14 +129,14 @@ static int map_piece(struct assigned_dev *ad, int bar, uint64_t gpa,
 		     uint64_t off, uint64_t size)
 {
 	struct bar_map *bm = &ad->bars[bar];
-	struct vfio_region *r = &ad->vfio.regions[bar];
+	struct vfio_region *r = &ad->vfio->regions[bar];
 	void *hva;
 	int slot, ret;
 
 	if (!size || bm->nr == ARRAY_SIZE(bm->pieces))
 		return 0;
 	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   ad->vfio.fd, r->offset + off);
+		   ad->vfio->fd, r->offset + off);
 	if (hva == MAP_FAILED)
 		return -errno;
 	slot = vm_alloc_slot(ad->vm);
@@ -208,12 +208,12 @@ static void bar_unmap(struct assigned_dev *ad, int bar, uint64_t gpa)
 static int bar_map(struct assigned_dev *ad, int bar, uint64_t gpa)
 {
 	const struct vdev_bar_info *info = &ad->vdev.bars[bar].info;
-	struct vfio_region *r = &ad->vfio.regions[bar];
+	struct vfio_region *r = &ad->vfio->regions[bar];
 	struct vm *vm = ad->vm;
 	int ret;
 
 	ret = bus_register(info->is_io ? &vm->pio : &vm->mmio, gpa, info->size,
-			   &bar_trap_ops, bar_trap_of(ad, bar), ad->vfio.bdf);
+			   &bar_trap_ops, bar_trap_of(ad, bar), ad->vfio->bdf);
 	if (ret)
 		return ret;
 	ad->bars[bar].trapped = true;
@@ -237,7 +237,7 @@ static int bar_map(struct assigned_dev *ad, int bar, uint64_t gpa)
 			 * address width fails), as often as it likes.
 			 */
 			pr_ratelimited(LOG_WARN, "%s: BAR%d at 0x%llx: cannot map it into the guest (%s): trapping every access",
-				       ad->vfio.bdf, bar,
+				       ad->vfio->bdf, bar,
 				       (unsigned long long)gpa, strerror(-ret));
 			for (unsigned int j = 0; j < ad->bars[bar].nr; j++) {
 				vm_free_slot(vm, ad->bars[bar].pieces[j].slot);
@@ -266,7 +266,7 @@ static void hook_bar_moved(void *ctx, int bar, uint64_t old_gpa,
 	ret = bar_map(ad, bar, new_gpa);
 	if (ret)
 		pr_ratelimited(LOG_WARN, "%s: BAR%d at 0x%llx: %s (overlaps another device?)",
-			       ad->vfio.bdf, bar, (unsigned long long)new_gpa,
+			       ad->vfio->bdf, bar, (unsigned long long)new_gpa,
 			       strerror(-ret));
 }
 
@@ -282,10 +282,10 @@ static int intx_enable(struct assigned_dev *ad)
 
 	if (ad->intx_efd < 0 || ad->intx_on)
 		return 0;
-	ret = vfio_set_irqs(&ad->vfio, VFIO_PCI_INTX_IRQ_INDEX,
+	ret = vfio_set_irqs(ad->vfio, VFIO_PCI_INTX_IRQ_INDEX,
 			    VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &ad->intx_efd);
 	if (!ret)
-		ret = vfio_set_irqs(&ad->vfio, VFIO_PCI_INTX_IRQ_INDEX,
+		ret = vfio_set_irqs(ad->vfio, VFIO_PCI_INTX_IRQ_INDEX,
 				    VFIO_IRQ_SET_ACTION_UNMASK, 0, 1,
 				    &ad->intx_resample);
 	if (!ret)
@@ -293,7 +293,7 @@ static int intx_enable(struct assigned_dev *ad)
 			       ad->intx_resample, true);
 	if (ret)
 		pr_ratelimited(LOG_ERR, "%s: cannot enable INTx: %s",
-			       ad->vfio.bdf, strerror(-ret));
+			       ad->vfio->bdf, strerror(-ret));
 	else
 		ad->intx_on = true;
 	return ret;
@@ -304,7 +304,7 @@ static void intx_disable(struct assigned_dev *ad)
 	if (!ad->intx_on)
 		return;
 	vm_irqfd(ad->vm, ad->intx_efd, ad->intx_gsi, -1, false);
-	vfio_set_irqs(&ad->vfio, VFIO_PCI_INTX_IRQ_INDEX,
+	vfio_set_irqs(ad->vfio, VFIO_PCI_INTX_IRQ_INDEX,
 		      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 	ad->intx_on = false;
 }
@@ -314,7 +314,7 @@ static int setup_intx(struct assigned_dev *ad, unsigned int slot)
 	uint8_t pin = ad->vdev.cfg[PCI_INTERRUPT_PIN];
 
 	ad->intx_efd = ad->intx_resample = -1;
-	if (!pin || pin > 4 || !ad->vfio.num_irqs[VFIO_PCI_INTX_IRQ_INDEX])
+	if (!pin || pin > 4 || !ad->vfio->num_irqs[VFIO_PCI_INTX_IRQ_INDEX])
 		return 0;
 	ad->intx_gsi = acpi_prt_gsi(slot, pin - 1);
 	ad->vdev.cfg[PCI_INTERRUPT_LINE] = ad->intx_gsi;
@@ -354,7 +354,7 @@ static void msix_update_vector(struct assigned_dev *ad, unsigned int v)
 	if (v >= ad->nr_msix)
 		return;
 	live = ad->msix_on && vdev_msix_vector(&ad->vdev, v, &addr, &data);
-	pr_debug("%s: MSI-X %u: %s, message 0x%llx/0x%x", ad->vfio.bdf, v,
+	pr_debug("%s: MSI-X %u: %s, message 0x%llx/0x%x", ad->vfio->bdf, v,
 		 live ? "live" : "masked", (unsigned long long)addr, data);
 	if (live) {
 		if (ad->msix_gsi[v] < 0)
@@ -368,7 +368,7 @@ static void msix_update_vector(struct assigned_dev *ad, unsigned int v)
 		}
 		if (ret)
 			pr_ratelimited(LOG_WARN, "%s: MSI-X vector %u: %s: relaying it through the VMM",
-				       ad->vfio.bdf, v, strerror(-ret));
+				       ad->vfio->bdf, v, strerror(-ret));
 		poll_masked(ad, &ad->msix_masked[v], ad->msix_efd[v], !!ret);
 		/* A message that came while masked is delivered now. */
 		if (vdev_msix_take_pending(&ad->vdev, v))
@@ -387,13 +387,13 @@ static int msix_enable(struct assigned_dev *ad)
 	int ret;
 
 	intx_disable(ad);
-	ret = vfio_set_irqs(&ad->vfio, VFIO_PCI_MSIX_IRQ_INDEX,
+	ret = vfio_set_irqs(ad->vfio, VFIO_PCI_MSIX_IRQ_INDEX,
 			    VFIO_IRQ_SET_ACTION_TRIGGER, 0, ad->nr_msix,
 			    ad->msix_efd);
 	if (ret) {
 		intx_enable(ad);
 		pr_ratelimited(LOG_ERR, "%s: cannot enable MSI-X: %s",
-			       ad->vfio.bdf, strerror(-ret));
+			       ad->vfio->bdf, strerror(-ret));
 		return ret;
 	}
 	ad->msix_on = true;
@@ -405,7 +405,7 @@ static void msix_disable(struct assigned_dev *ad)
 	ad->msix_on = false;
 	for (unsigned int v = 0; v < ad->nr_msix; v++)
 		msix_update_vector(ad, v);
-	vfio_set_irqs(&ad->vfio, VFIO_PCI_MSIX_IRQ_INDEX,
+	vfio_set_irqs(ad->vfio, VFIO_PCI_MSIX_IRQ_INDEX,
 		      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 	intx_enable(ad);
 }
@@ -442,10 +442,10 @@ static void hook_msi_changed(void *ctx)
 
 	if (nr > ARRAY_SIZE(ad->msi_efd))
 		nr = ARRAY_SIZE(ad->msi_efd);
-	if (nr > ad->vfio.num_irqs[VFIO_PCI_MSI_IRQ_INDEX])
-		nr = ad->vfio.num_irqs[VFIO_PCI_MSI_IRQ_INDEX];
+	if (nr > ad->vfio->num_irqs[VFIO_PCI_MSI_IRQ_INDEX])
+		nr = ad->vfio->num_irqs[VFIO_PCI_MSI_IRQ_INDEX];
 	pr_debug("%s: MSI: %u vector%s, mask 0x%x, message 0x%llx/0x%x",
-		 ad->vfio.bdf, nr, nr == 1 ? "" : "s", m->mask,
+		 ad->vfio->bdf, nr, nr == 1 ? "" : "s", m->mask,
 		 (unsigned long long)m->addr, m->data);
 	/* Route every enabled vector; drop the irqfds of the others. */
 	for (unsigned int v = 0; v < ARRAY_SIZE(ad->msi_efd); v++) {
@@ -465,18 +465,18 @@ static void hook_msi_changed(void *ctx)
 	}
 	if (nr && !ad->msi_on) {
 		intx_disable(ad);
-		if (vfio_set_irqs(&ad->vfio, VFIO_PCI_MSI_IRQ_INDEX,
+		if (vfio_set_irqs(ad->vfio, VFIO_PCI_MSI_IRQ_INDEX,
 				  VFIO_IRQ_SET_ACTION_TRIGGER, 0, nr,
 				  ad->msi_efd) == 0)
 			ad->msi_on = true;
 		else
 			pr_ratelimited(LOG_ERR, "%s: cannot enable MSI",
-				       ad->vfio.bdf);
+				       ad->vfio->bdf);
 		if (!ad->msi_on)
 			intx_enable(ad);
 		ad->nr_msi = nr;
 	} else if (!nr && ad->msi_on) {
-		vfio_set_irqs(&ad->vfio, VFIO_PCI_MSI_IRQ_INDEX,
+		vfio_set_irqs(ad->vfio, VFIO_PCI_MSI_IRQ_INDEX,
 			      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 		ad->msi_on = false;
 		ad->nr_msi = 0;
@@ -527,8 +527,8 @@ static int alloc_vectors(struct assigned_dev *ad)
 {
 	unsigned int n = ad->vdev.msix.cap ? ad->vdev.msix.nr : 0;
 
-	if (n > ad->vfio.num_irqs[VFIO_PCI_MSIX_IRQ_INDEX])
-		n = ad->vfio.num_irqs[VFIO_PCI_MSIX_IRQ_INDEX];
+	if (n > ad->vfio->num_irqs[VFIO_PCI_MSIX_IRQ_INDEX])
+		n = ad->vfio->num_irqs[VFIO_PCI_MSIX_IRQ_INDEX];
 	ad->nr_msix = n;
 	ad->msix_efd = calloc(n + 1, sizeof(int));
 	ad->msix_gsi = calloc(n + 1, sizeof(int));
@@ -573,7 +573,7 @@ static int place_bars(struct assigned_dev *ad, char *err, size_t errlen)
 
 			if (io + bi->size > PCI_PIO_BASE + PCI_PIO_SIZE) {
 				errf("device %s: no room for its I/O BAR%d",
-				     ad->vfio.bdf, b);
+				     ad->vfio->bdf, b);
 				return -ENOSPC;
 			}
 			vdev_place_bar(&ad->vdev, b, io);
@@ -595,7 +595,7 @@ static int place_bars(struct assigned_dev *ad, char *err, size_t errlen)
 		gpa = align_up(*next, align);
 		if (gpa + bi->size > limit) {
 			errf("device %s: no room for BAR%d (%llu MiB) in the PCI window",
-			     ad->vfio.bdf, b,
+			     ad->vfio->bdf, b,
 			     (unsigned long long)(bi->size >> 20));
 			return -ENOSPC;
 		}
@@ -606,7 +606,8 @@ static int place_bars(struct assigned_dev *ad, char *err, size_t errlen)
 }
 
 static int assign_one(struct vm *vm, const struct host_pci_dev *hd,
-		      unsigned int slot, char *err, size_t errlen)
+		      struct vfio_device *dev, unsigned int slot, char *err,
+		      size_t errlen)
 {
 	struct vdev_bar_info bars[VDEV_NR_BARS + 1] = { 0 };
 	struct vdev_io io = {
@@ -626,20 +627,18 @@ static int assign_one(struct vm *vm, const struct host_pci_dev *hd,
 	if (!ad)
 		return -ENOMEM;
 	ad->vm = vm;
+	ad->vfio = dev;
 	ad->intx_efd = ad->intx_resample = -1;
 	vm->assigned[vm->nr_assigned++] = ad;
 	io.ctx = ad;
 	hooks.ctx = ad;
 
-	ret = vfio_device_open(&vm->vfio, hd->bdf, &ad->vfio, err, errlen);
-	if (ret)
-		return ret;
-	ret = vfio_device_reset(&ad->vfio);
+	ret = vfio_device_reset(ad->vfio);
 	if (ret)
 		pr_warn("%s: cannot be reset (%s): it keeps its state between guests",
 			hd->bdf, strerror(-ret));
 	for (int b = 0; b <= VDEV_ROM; b++) {
-		const struct vfio_region *r = &ad->vfio.regions[b];
+		const struct vfio_region *r = &ad->vfio->regions[b];
 
 		bars[b].size = r->size;
 	}
@@ -648,7 +647,7 @@ static int assign_one(struct vm *vm, const struct host_pci_dev *hd,
 		uint32_t v = 0;
 
 		if (!bars[b].size ||
-		    vfio_region_read(&ad->vfio, VFIO_PCI_CONFIG_REGION_INDEX,
+		    vfio_region_read(ad->vfio, VFIO_PCI_CONFIG_REGION_INDEX,
 				     PCI_BASE_ADDRESS_0 + 4 * b, &v, 4))
 			continue;
 		bars[b].is_io = v & PCI_BASE_ADDRESS_SPACE_IO;
@@ -684,35 +683,79 @@ static int assign_one(struct vm *vm, const struct host_pci_dev *hd,
 	return 0;
 }
 
-int assign_devices(struct vm *vm, const struct host_assignment *a,
-		   char *err, size_t errlen)
+int assign_open(struct assign_host *h, const struct host_assignment *a,
+		char *err, size_t errlen)
 {
 	int ret;
 
-	if (a->nr > VM_MAX_ASSIGNED) {
+	memset(h, 0, sizeof(*h));
+	h->a = a;
+	if (!a || !a->nr)
+		return 0;
+	if (a->nr > ASSIGN_MAX_DEVICES) {
 		errf("%u devices: at most %d per domain", a->nr,
-		     VM_MAX_ASSIGNED);
+		     ASSIGN_MAX_DEVICES);
 		return -E2BIG;
 	}
-	ret = vfio_ctx_open(&vm->vfio, err, errlen);
+	ret = vfio_ctx_open(&h->ctx, err, errlen);
 	if (ret)
 		return ret;
-	vm->vfio_open = true;
-	pr_info("%s: VFIO through %s", vm->cfg->name, vm->vfio.legacy ?
+	h->open = true;
+	for (h->nr = 0; h->nr < a->nr; h->nr++) {
+		ret = vfio_device_open(&h->ctx, a->devs[h->nr].bdf,
+				       &h->devs[h->nr], err, errlen);
+		if (ret) {
+			assign_close(h);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void assign_close(struct assign_host *h)
+{
+	for (unsigned int i = 0; i < h->nr; i++)
+		vfio_device_close(&h->devs[i]);
+	h->nr = 0;
+	if (h->open)
+		vfio_ctx_close(&h->ctx);
+	h->open = false;
+}
+
+unsigned int assign_irq_vectors(const struct assign_host *h)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < h->nr; i++)
+		for (int k = 0; k < VFIO_PCI_NUM_IRQS; k++)
+			n += h->devs[i].num_irqs[k];
+	/* INTx: its resample eventfd too. */
+	return n + h->nr;
+}
+
+int assign_devices(struct vm *vm, struct assign_host *h, char *err,
+		   size_t errlen)
+{
+	int ret;
+
+	vm->pt = h;
+	pr_info("%s: VFIO through %s", vm->cfg->name, h->ctx.legacy ?
 		"the legacy type1 container (/dev/vfio/vfio)" :
 		"iommufd (/dev/iommu) and the device cdevs");
 	vm->pci_mmio32_next = PCI_MMIO32_BASE;
 	vm->pci_mmio64_next = guest_mmio64_base(&vm->mem);
 	vm->pci_pio_next = PCI_PIO_BASE;
-	for (unsigned int i = 0; i < a->nr; i++) {
-		ret = assign_one(vm, &a->devs[i], 1 + i, err, errlen);
+	for (unsigned int i = 0; i < h->nr; i++) {
+		ret = assign_one(vm, &h->a->devs[i], &h->devs[i], 1 + i, err,
+				 errlen);
 		if (ret)
 			return ret;
 	}
 	/* All guest RAM, IOVA = GPA, before the guest runs. */
-	ret = vfio_dma_map(&vm->vfio, 0, vm->mem.host, vm->mem.low_size);
+	vm->dma_mapped = true;
+	ret = vfio_dma_map(&h->ctx, 0, vm->mem.host, vm->mem.low_size);
 	if (!ret && vm->mem.high_size)
-		ret = vfio_dma_map(&vm->vfio, MEM_4G,
+		ret = vfio_dma_map(&h->ctx, MEM_4G,
 				   vm->mem.host + vm->mem.low_size,
 				   vm->mem.high_size);
 	if (ret) {
@@ -727,18 +770,19 @@ int assign_devices(struct vm *vm, const struct host_assignment *a,
 
 static void release_one(struct assigned_dev *ad)
 {
-	if (ad->vfio.fd >= 0 && ad->vdev.pdev.ops) {
+	if (ad->vdev.pdev.ops) {
 		for (int b = 0; b < VDEV_NR_BARS; b++)
 			if (ad->vdev.bars[b].mapped_gpa != VDEV_UNMAPPED)
 				bar_unmap(ad, b, ad->vdev.bars[b].mapped_gpa);
 	}
-	if (ad->vfio.fd > 0)
-		pr_info("%s: released; its interrupts woke the VMM %llu times (only vectors the guest had masked do)",
-			ad->vfio.bdf, (unsigned long long)ad->wakeups);
-	if (ad->vfio.fd > 0) {
-		vfio_device_reset(&ad->vfio);
-		vfio_device_close(&ad->vfio);
-	}
+	pr_info("%s: released; its interrupts woke the VMM %llu times (only vectors the guest had masked do)",
+		ad->vfio->bdf, (unsigned long long)ad->wakeups);
+	/* Its interrupts off before their eventfds go, then a reset. */
+	for (uint32_t i = 0; i < VFIO_PCI_NUM_IRQS; i++)
+		if (ad->vfio->num_irqs[i])
+			vfio_set_irqs(ad->vfio, i, VFIO_IRQ_SET_ACTION_TRIGGER,
+				      0, 0, NULL);
+	vfio_device_reset(ad->vfio);
 	for (unsigned int v = 0; ad->msix_efd && v < ad->nr_msix; v++)
 		if (ad->msix_efd[v] > 0)
 			close(ad->msix_efd[v]);
@@ -758,10 +802,17 @@ static void release_one(struct assigned_dev *ad)
 
 void assign_release(struct vm *vm)
 {
+	int ret;
+
 	for (unsigned int i = 0; i < vm->nr_assigned; i++)
 		release_one(vm->assigned[i]);
 	vm->nr_assigned = 0;
-	if (vm->vfio_open)
-		vfio_ctx_close(&vm->vfio);
-	vm->vfio_open = false;
+	/* The devices are quiet: the IOMMU may forget this VM's RAM. */
+	if (vm->dma_mapped) {
+		ret = vfio_dma_unmap_all(&vm->pt->ctx);
+		if (ret)
+			pr_warn("%s: cannot unmap guest memory from the IOMMU: %s",
+				vm->cfg->name, strerror(-ret));
+	}
+	vm->dma_mapped = false;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Passed-through devices in one VM: each VFIO device is opened and reset,
- * put on the guest's PCI bus with a virtualized config space, its MMIO
+ * Passed-through devices. A domain's VMM opens its VFIO context and
+ * devices once, before its jail, and keeps them for its life
+ * (assign_open()); each VM it builds (a guest reboot builds a new one)
+ * resets each device and puts it
+ * on the guest's PCI bus with a virtualized config space, its MMIO
  * BARs mapped as KVM memory slots (the MSI-X table and PBA pages trapped),
  * its interrupts routed by irqfd; guest RAM is DMA-mapped before the guest
  * runs. The VMM is woken only by vectors the guest has masked.
@@ -37,9 +40,20 @@ struct bar_map {
 	bool trapped;
 };
 
+#define ASSIGN_MAX_DEVICES	16
+
+/* What a VMM keeps of its devices from its start to its end. */
+struct assign_host {
+	struct vfio_ctx ctx;
+	bool open;
+	const struct host_assignment *a;	/* the devices, as resolved */
+	struct vfio_device devs[ASSIGN_MAX_DEVICES];
+	unsigned int nr;			/* devices opened */
+};
+
 struct assigned_dev {
 	struct vm *vm;
-	struct vfio_device vfio;
+	struct vfio_device *vfio;	/* kept in the assign_host */
 	struct vdev vdev;
 	struct bar_map bars[VDEV_NR_BARS];
 	/* MSI-X */
@@ -62,10 +76,25 @@ struct assigned_dev {
 	uint64_t wakeups;	/* times a masked vector woke the VMM */
 };
 
-/* Open, reset and plug in the devices of @a; map guest RAM for DMA. */
-int assign_devices(struct vm *vm, const struct host_assignment *a,
-		   char *err, size_t errlen);
-/* Reset and release every device of @vm. */
+/*
+ * Open the VFIO context (iommufd, or the legacy container) and each
+ * device of @a (bound to it, attached to its IOAS): once per VMM, before
+ * its jail. A VMM with no devices opens nothing. 0, or -errno and a line
+ * in @err.
+ */
+int assign_open(struct assign_host *h, const struct host_assignment *a,
+		char *err, size_t errlen);
+void assign_close(struct assign_host *h);
+/* Interrupt vectors of @h's devices in all: the eventfds a VM may make. */
+unsigned int assign_irq_vectors(const struct assign_host *h);
+
+/* Reset and plug in @h's devices in @vm; map guest RAM for DMA. */
+int assign_devices(struct vm *vm, struct assign_host *h, char *err,
+		   size_t errlen);
+/*
+ * Take every device out of @vm: interrupts off, reset, guest RAM out of
+ * the IOMMU. The devices stay open for the next VM.
+ */
 void assign_release(struct vm *vm);
 /* A masked vector's eventfd fired (called by the VMM's poll loop). */
 void assign_masked_fired(struct masked_vector *mv);

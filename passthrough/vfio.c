@@ -341,6 +341,26 @@ int vfio_dma_map(struct vfio_ctx *ctx, uint64_t iova, void *hva,
 	return kvm_ioctl_val(ctx->iommufd, IOMMU_IOAS_MAP, &map);
 }
 
+int vfio_dma_unmap_all(struct vfio_ctx *ctx)
+{
+	if (ctx->legacy) {
+		struct vfio_iommu_type1_dma_unmap unmap = {
+			.argsz = sizeof(unmap),
+			.flags = VFIO_DMA_UNMAP_FLAG_ALL,
+		};
+
+		return kvm_ioctl_val(ctx->container, VFIO_IOMMU_UNMAP_DMA,
+				     &unmap);
+	}
+	/* iova 0 and length U64_MAX: the whole IOAS. */
+	struct iommu_ioas_unmap unmap = {
+		.size = sizeof(unmap), .ioas_id = ctx->ioas,
+		.iova = 0, .length = UINT64_MAX,
+	};
+
+	return kvm_ioctl_val(ctx->iommufd, IOMMU_IOAS_UNMAP, &unmap);
+}
+
 static int region_check(struct vfio_device *dev, unsigned int index,
 			uint64_t off, uint32_t len)
 {

@@ -67,6 +67,8 @@ int vfio_device_reset(struct vfio_device *dev);
 /* Map [@hva, @hva + @size) for DMA at @iova, readable and writable. */
 int vfio_dma_map(struct vfio_ctx *ctx, uint64_t iova, void *hva,
 		 uint64_t size);
+/* Every mapping of @ctx gone (the pages it pinned unpinned). */
+int vfio_dma_unmap_all(struct vfio_ctx *ctx);
 
 int vfio_region_read(struct vfio_device *dev, unsigned int index,
 		     uint64_t off, void *buf, uint32_t len);

@@ -33,6 +33,8 @@
 static struct slimhv_config config;
 /* slimhv.seccomp_selftest=DOMAIN (see vmm/sandbox.h), or empty. */
 static char seccomp_selftest[CONFIG_NAME_MAX + 1];
+/* slimhv.jail_selftest=DOMAIN (see vmm/run.h), or empty. */
+static char jail_selftest_dom[CONFIG_NAME_MAX + 1];
 
 static void mount_one(const char *src, const char *dst, const char *type,
 		      unsigned long flags)
@@ -222,6 +224,10 @@ static void read_seccomp_params(void)
 			 sizeof(seccomp_selftest)))
 		pr_warn("slimhv.seccomp_selftest=%s: that domain's VMM makes a forbidden system call at its first start",
 			seccomp_selftest);
+	if (kernel_param("slimhv.jail_selftest", jail_selftest_dom,
+			 sizeof(jail_selftest_dom)))
+		pr_warn("slimhv.jail_selftest=%s: that domain's VMM tries what a hostile VMM would, from its jail, at its first start",
+			jail_selftest_dom);
 }
 
 /*
@@ -268,6 +274,7 @@ void init_main(uint64_t start_ns)
 {
 	struct supervisor_opts opts = {
 		.seccomp_selftest = seccomp_selftest,
+		.jail_selftest = jail_selftest_dom,
 		.start_ns = start_ns,
 	};
 	char path[256], buf[16];

@@ -21,6 +21,8 @@ static const char usage[] =
 	"usage: slimhv run --kernel BZIMAGE [options]   run one guest\n"
 	"       slimhv check CONFIG.dtb                  check a domain configuration\n"
 	"       slimhv seccomp-check                    prove the VMM's seccomp filter on this kernel\n"
+	"       slimhv jail-check                       prove the VMM's jail on this kernel, with\n"
+	"                                               this user's rights\n"
 	"       slimhv help                             this text\n"
 	"As PID 1 (the appliance's /init), slimhv boots the domains of\n"
 	SLIMHV_DEFAULT_CONFIG " (kernel parameter slimhv.config=PATH).\n";
@@ -30,6 +32,7 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 	static struct domain_config cfg;
 	static struct host_assignment assign;
 	char err[512];
+	uid_t jail_id;
 	int ret;
 
 	ret = cmdline_parse_run(argc, argv, &cfg, err, sizeof(err));
@@ -47,13 +50,17 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 		pr_err("%s: %s", cfg.name, err);
 		return DOMAIN_EXIT_CONFIG;
 	}
+	/* The jail's uid is this process's: unique while it runs. */
+	jail_id = jail_run_id(getpid());
+	/* The VMM goes on in a PID namespace of its own where it can. */
+	sandbox_enter_pid_ns();
 	return run_domain(&cfg, &assign, &(struct domain_io){
 				.console_in = STDIN_FILENO,
 				.console_out = STDOUT_FILENO,
 				.escape = true,
 				.control_in = -1,
 				.control_out = -1,
-			  }, start_ns);
+			  }, jail_id, start_ns);
 }
 
 /* Parse a configuration as PID 1 would, and show what it describes. */
@@ -88,6 +95,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], "seccomp-check"))
 		return sandbox_check();
+	if (argc == 2 && !strcmp(argv[1], "jail-check"))
+		return sandbox_jail_check();
 	if (argc >= 2 && (!strcmp(argv[1], "help") ||
 			  !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(usage, stdout);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,20 +115,44 @@ int proc_read_text(const char *path, char *buf, size_t len)
 	return n < 0 ? -errno : 0;
 }
 
-/* Open descriptors but the directory's own. */
-static int count_fds(unsigned int *fds)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	unsigned int n = 0;
+static int usage_status_fd = -1, usage_meminfo_fd = -1;
 
-	if (!d)
+int vmm_usage_open(void)
+{
+	if (usage_status_fd < 0)
+		usage_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (usage_meminfo_fd < 0)
+		usage_meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	return usage_status_fd < 0 || usage_meminfo_fd < 0 ? -errno : 0;
+}
+
+int vmm_count_fds(unsigned int *fds)
+{
+	struct rlimit rl;
+	unsigned int n = 0;
+	rlim_t max;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -errno;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
+	max = rl.rlim_cur < 65536 ? rl.rlim_cur : 65536;
+	for (rlim_t fd = 0; fd < max; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
 			n++;
-	closedir(d);
-	*fds = n ? n - 1 : 0;
+	*fds = n;
+	return 0;
+}
+
+/* A /proc file from a kept descriptor (from its start), else by @path. */
+static int usage_read(int fd, const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return proc_read_text(path, buf, len);
+	n = pread(fd, buf, len - 1, 0);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
 	return 0;
 }
 
@@ -138,13 +162,15 @@ int vmm_usage_read(struct vmm_usage *u)
 	int ret;
 
 	memset(u, 0, sizeof(*u));
-	ret = count_fds(&u->fds);
+	ret = vmm_count_fds(&u->fds);
 	if (!ret)
-		ret = proc_read_text("/proc/self/status", buf, sizeof(buf));
+		ret = usage_read(usage_status_fd, "/proc/self/status", buf,
+				 sizeof(buf));
 	if (!ret)
 		ret = proc_kb_field(buf, "VmRSS", &u->rss_kb);
 	if (!ret)
-		ret = proc_read_text("/proc/meminfo", buf, sizeof(buf));
+		ret = usage_read(usage_meminfo_fd, "/proc/meminfo", buf,
+				 sizeof(buf));
 	if (!ret)
 		ret = proc_kb_field(buf, "MemAvailable", &u->mem_available_kb);
 	if (!ret)

@@ -63,9 +63,21 @@ struct vmm_usage {
 };
 
 /*
- * Reads /proc/self/fd, /proc/self/status and /proc/meminfo: open, read,
- * getdents64 and close, all on the VMM's seccomp allow list. Returns 0
- * or -errno.
+ * Opens /proc/self/status and /proc/meminfo for vmm_usage_read() and
+ * keeps them: a VMM does it before its jail, which has no /proc. 0 or
+ * -errno.
+ */
+int vmm_usage_open(void);
+
+/*
+ * The descriptors open in this process (fcntl() on each below its
+ * open-files limit, at most 65536: no directory is opened). 0 or -errno.
+ */
+int vmm_count_fds(unsigned int *fds);
+
+/*
+ * Reads the two files (from the descriptors vmm_usage_open() keeps, else
+ * by path) and counts the descriptors. Returns 0 or -errno.
  */
 int vmm_usage_read(struct vmm_usage *u);
 

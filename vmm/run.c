@@ -17,6 +17,8 @@
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 
+bool jail_selftest;
+
 struct console {
 	int in_fd;		/* -1 once closed */
 	bool use_escape;	/* slimhv run: Ctrl-A x ends the guest */
@@ -285,37 +287,60 @@ static bool reboot_paced(const struct domain_config *cfg,
 	return false;
 }
 
-int run_domain(const struct domain_config *cfg,
-	       const struct host_assignment *assign,
-	       const struct domain_io *io, uint64_t start_ns)
+/*
+ * Everything the VMM will use, opened now; then its jail, before the
+ * guest's first instruction. 0, or a domain_exit status.
+ */
+static int open_and_jail(const struct domain_config *cfg,
+			 const struct host_assignment *assign, uid_t jail_id,
+			 struct vmm_res *res)
 {
-	static struct vm vm;	/* large: keep it off the stack */
-	static struct control ctl;
-	struct stop_request stop = { .fd = -1 };
-	struct console con;
-	struct reboot_pace pace;
-	sigset_t term;
-	bool sandboxed = false;
-	enum vm_state state;
+	struct jail_opts jo = { .id = jail_id };
+	unsigned int fds = 0;
 	char err[512];
-	int kvm_fd, ret;
+	int ret;
 
-	ret = vm_check_config(cfg, err, sizeof(err));
+	ret = vmm_res_open(res, cfg, assign, err, sizeof(err));
 	if (ret) {
 		pr_err("%s: %s", cfg->name, err);
 		return DOMAIN_EXIT_CONFIG;
 	}
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0) {
-		pr_err("%s: cannot open /dev/kvm: %s (is KVM enabled in the kernel and the CPU's virtualization on in the firmware?)",
-		       cfg->name, strerror(errno));
-		return DOMAIN_EXIT_CONFIG;
-	}
-	if (!cpuid_hide_xsave && kvm_probe_xsetbv(kvm_fd) == 0) {
+	if (!cpuid_hide_xsave && kvm_probe_xsetbv(res->kvm_fd) == 0) {
 		pr_warn("%s: this host's KVM does not trap XSETBV (nested on an emulated CPU?): the guest gets no XSAVE/AVX",
 			cfg->name);
 		cpuid_hide_xsave = true;
 	}
+	ret = vmm_usage_open();
+	if (!ret)
+		ret = vmm_count_fds(&fds);
+	if (ret) {
+		pr_err("%s: cannot read /proc for the reboot report: %s",
+		       cfg->name, strerror(-ret));
+		return DOMAIN_EXIT_CONFIG;
+	}
+	if (jail_selftest)
+		sandbox_hostile_prepare();
+	jail_size_limits(cfg, fds, assign_irq_vectors(&res->pt), &jo.limits);
+	if (sandbox_enter(cfg->name, &jo))
+		return DOMAIN_EXIT_CONFIG;
+	return 0;
+}
+
+int run_domain(const struct domain_config *cfg,
+	       const struct host_assignment *assign,
+	       const struct domain_io *io, uid_t jail_id, uint64_t start_ns)
+{
+	static struct vm vm;	/* large: keep it off the stack */
+	static struct control ctl;
+	static struct vmm_res res;
+	struct stop_request stop = { .fd = -1 };
+	struct console con;
+	struct reboot_pace pace;
+	sigset_t term;
+	enum vm_state state;
+	char err[512];
+	int ret;
+
 	/* Before any vCPU thread exists, so that all of them block it. */
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
@@ -323,14 +348,19 @@ int run_domain(const struct domain_config *cfg,
 	stop.fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (stop.fd < 0) {
 		pr_err("%s: signalfd: %s", cfg->name, strerror(errno));
-		close(kvm_fd);
 		return DOMAIN_EXIT_CONFIG;
+	}
+	ret = open_and_jail(cfg, assign, jail_id, &res);
+	if (ret) {
+		vmm_res_close(&res);
+		close(stop.fd);
+		return ret;
 	}
 	console_open(&con, io);
 	ctl.in_fd = cfg->privileged ? io->control_in : -1;
 	reboot_pace_init(&pace, cfg->reboot_limit);
 	for (;;) {
-		ret = vm_create(&vm, cfg, assign, kvm_fd, io->console_out,
+		ret = vm_create(&vm, cfg, &res, io->console_out,
 				cfg->privileged ? io->control_out : -1,
 				start_ns, err, sizeof(err));
 		if (ret) {
@@ -338,19 +368,6 @@ int run_domain(const struct domain_config *cfg,
 			ret = pace.reboots ? DOMAIN_EXIT_CRASHED :
 			      DOMAIN_EXIT_CONFIG;
 			break;
-		}
-		/*
-		 * Everything the VMM opens it has now opened once; a guest
-		 * reboot opens it again, under the filter (vmm/seccomp.c).
-		 */
-		if (!sandboxed) {
-			ret = sandbox_enter(cfg->name);
-			if (ret) {
-				vm_destroy(&vm);
-				ret = DOMAIN_EXIT_CONFIG;
-				break;
-			}
-			sandboxed = true;
 		}
 		pr_info("%s: starting %u vCPU%s, %llu MiB in %s pages, kernel %s",
 			cfg->name, cfg->cpus, cfg->cpus > 1 ? "s" : "",
@@ -363,11 +380,20 @@ int run_domain(const struct domain_config *cfg,
 			atomic_store(&io->stats->vcpus, cfg->cpus);
 		}
 		ret = vm_start(&vm);
-		if (ret)
+		if (ret) {
 			pr_err("%s: cannot start vCPUs: %s", cfg->name,
 			       strerror(-ret));
-		else
+		} else {
+			/*
+			 * With its vCPUs running, as a compromised VMM's
+			 * would; then the test's domain has done its part.
+			 */
+			if (jail_selftest && !pace.reboots) {
+				sandbox_hostile_selftest(cfg->name);
+				vm_request_state(&vm, VM_DESTROY);
+			}
 			vm_serve(&vm, &con, &ctl, &stop);
+		}
 		state = vm_join(&vm);
 		vm_destroy(&vm);
 		/* Asked to stop: a guest that reboots instead has stopped. */
@@ -399,6 +425,6 @@ int run_domain(const struct domain_config *cfg,
 	}
 	console_close(&con);
 	close(stop.fd);
-	close(kvm_fd);
+	vmm_res_close(&res);
 	return ret;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "passthrough/host.h"
 #include "vmm/config.h"
@@ -36,9 +37,22 @@ struct domain_io {
 	struct domain_stats *stats;	/* counters PID 1 reads; or NULL */
 };
 
-/* @assign: the domain's devices, resolved and bound (host_prepare()). */
+/*
+ * Run @cfg's guest in this process until it ends; returns a domain_exit
+ * status. @assign: its devices, resolved and bound (host_prepare()).
+ * The VMM opens what it needs, then enters its jail as uid and gid
+ * @jail_id (vmm/jail.h) before the guest's first instruction.
+ */
 int run_domain(const struct domain_config *cfg,
 	       const struct host_assignment *assign,
-	       const struct domain_io *io, uint64_t start_ns);
+	       const struct domain_io *io, uid_t jail_id, uint64_t start_ns);
+
+/*
+ * Set in one VMM by PID 1 (slimhv.jail_selftest=DOMAIN, first start
+ * only): once its guest runs, the VMM tries what a hostile one would
+ * (sandbox_hostile_selftest()), says what it got, and ends the domain
+ * (as destroyed).
+ */
+extern bool jail_selftest;
 
 #endif /* SLIMHV_VMM_RUN_H */

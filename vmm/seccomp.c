@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The allow list of a domain's VMM process. The VMM installs the filter
- * after it built its first VM, but a guest reboot rebuilds the whole VM
- * in the same process, so the list covers that path too: opening the
- * kernel, the initrd, /dev/iommu or /dev/vfio/... and the VFIO device
- * cdevs (open, openat, getdents64, readlink), mapping guest RAM (mmap with
- * MAP_HUGETLB), the eventfds and the epoll instance, and a thread per
- * vCPU (clone, membarrier on musl's first thread). clone() is allowed
- * for threads only: a forked child could outlive the VMM holding its VFIO
- * devices and guest RAM. ioctl() is allowed
- * whole: KVM's, VFIO's and iommufd's requests are what a VMM is for.
- * Nothing that makes a process, runs a program, opens a socket, mounts,
- * traces or loads code is on it.
+ * The allow list of a domain's VMM process, installed last in its jail
+ * (vmm/jail.h), before its guest's first instruction. A guest reboot
+ * rebuilds the whole VM in the same process, so the list covers that
+ * path too, but the VMM opened every file it needs before its jail, so
+ * no call that opens a file by name is on it: mapping guest RAM (mmap
+ * with MAP_HUGETLB), the eventfds and the epoll instance, a thread per
+ * vCPU (clone, membarrier on musl's first thread), the reboot report's
+ * reads of descriptors it keeps. clone() is allowed for threads only: a
+ * forked child could outlive the VMM holding its VFIO devices and guest
+ * RAM. ioctl() is allowed whole: KVM's, VFIO's and iommufd's requests
+ * are what a VMM is for. Nothing that opens a file, makes a process,
+ * runs a program, opens a socket, mounts, traces or loads code is on it.
  */
 #include <errno.h>
 #include <sched.h>
@@ -33,9 +33,8 @@ const struct seccomp_syscall seccomp_vmm_allowed[] = {
 	SC(pwrite64), SC(lseek), SC(close), SC(fcntl),
 	/* every KVM, VFIO and iommufd request; the console's termios */
 	SC(ioctl),
-	/* files at a guest reboot: kernel, initrd, /dev/iommu, VFIO cdevs */
-	SC(open), SC(openat), SC(fstat), SC(newfstatat), SC(statx),
-	SC(getdents64), SC(readlink), SC(readlinkat),
+	/* what musl's stdio asks of a descriptor; the open-files limit */
+	SC(fstat), SC(newfstatat), SC(statx), SC(getrlimit), SC(prlimit64),
 	/* memory: guest RAM, BAR mappings, kvm_run, malloc, thread stacks */
 	SC(mmap), SC(munmap), SC(mprotect), SC(madvise), SC(mremap),
 	SC(brk),

@@ -88,6 +88,7 @@ struct domain_proc {
 static struct {
 	const struct slimhv_config *config;
 	const char *selftest;
+	const char *jail_selftest;
 	uint64_t start_ns;
 	unsigned int nr;
 	struct domain_proc doms[CONFIG_MAX_DOMAINS];
@@ -559,7 +560,10 @@ static __noreturn void domain_child(struct domain_proc *dp)
 	}
 	sandbox_selftest = dp->restarts == 0 &&
 			   !strcmp(sv.selftest, dp->cfg->name);
-	_exit(run_domain(dp->cfg, &dp->assign, &io, sv.start_ns));
+	jail_selftest = dp->restarts == 0 &&
+			!strcmp(sv.jail_selftest, dp->cfg->name);
+	_exit(run_domain(dp->cfg, &dp->assign, &io,
+			 jail_domain_id(dp->index), sv.start_ns));
 }
 
 static int domain_spawn(struct domain_proc *dp)
@@ -575,7 +579,8 @@ static int domain_spawn(struct domain_proc *dp)
 		;
 	dp->req.len = 0;
 	dp->req.overflow = false;
-	pid = fork();
+	/* Each VMM is PID 1 of a PID namespace of its own (vmm/jail.h). */
+	pid = sandbox_fork_pid1();
 	if (pid < 0) {
 		pr_err("%s: fork: %s", dp->cfg->name, strerror(errno));
 		return -errno;
@@ -1376,6 +1381,7 @@ void supervise(const struct supervisor_opts *opts)
 
 	sv.config = opts->config;
 	sv.selftest = opts->seccomp_selftest;
+	sv.jail_selftest = opts->jail_selftest;
 	sv.start_ns = opts->start_ns;
 	sv.kmsg_fd = opts->kmsg_fd;
 	sv.nr = opts->config ? opts->config->nr_domains : 0;

@@ -24,6 +24,8 @@ struct supervisor_opts {
 	const struct slimhv_config *config;
 	/* slimhv.seccomp_selftest=DOMAIN, or "" */
 	const char *seccomp_selftest;
+	/* slimhv.jail_selftest=DOMAIN, or "" */
+	const char *jail_selftest;
 	uint64_t start_ns;
 	/* /dev/kmsg (vmm/kmsg.h), whose messages PID 1 writes; or -1 */
 	int kmsg_fd;

@@ -38,12 +38,6 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* A file mapped read-only, whole. */
-struct mapped_file {
-	void *data;
-	size_t size;
-};
-
 static int map_file(const char *path, const char *what,
 		    struct mapped_file *f, char *err, size_t errlen)
 {
@@ -290,7 +284,7 @@ static int vm_setup_memory(struct vm *vm, char *err, size_t errlen)
 	struct kvm_userspace_memory_region region;
 	int ret;
 
-	/* vm_check_config() explained a bad size; this only refuses it. */
+	/* vmm_res_open() explained a bad size; this only refuses it. */
 	ret = guest_mem_layout(&vm->mem, vm->cfg->mem_bytes);
 	if (ret) {
 		errf("bad guest memory size");
@@ -504,81 +498,69 @@ static int vm_build_acpi(struct vm *vm, void *buf, size_t size)
 	return acpi_build(&p, buf, size);
 }
 
-static int vm_load_guest(struct vm *vm, struct boot_layout *bl, char *err,
-			 size_t errlen)
+static int vm_load_guest(struct vm *vm, const struct vmm_res *res,
+			 struct boot_layout *bl, char *err, size_t errlen)
 {
 	const struct domain_config *cfg = vm->cfg;
-	struct mapped_file kernel, initrd = { 0 };
 	struct bzimage bz;
 	void *acpi;
 	int ret, len;
 
-	ret = map_file(cfg->kernel, "kernel", &kernel, err, errlen);
+	/* Checked by vmm_res_open(): the layout only. */
+	ret = bzimage_parse(res->kernel.data, res->kernel.size, &bz, err,
+			    errlen);
 	if (ret)
 		return ret;
-	ret = bzimage_parse(kernel.data, kernel.size, &bz, err, errlen);
-	if (ret) {
-		char why[200];
-
-		snprintf(why, sizeof(why), "%s", err);
-		errf("kernel %s: %s", cfg->kernel, why);
-		goto out_kernel;
-	}
-	if (cfg->initrd[0]) {
-		ret = map_file(cfg->initrd, "initrd", &initrd, err, errlen);
-		if (ret)
-			goto out_kernel;
-	}
 	acpi = calloc(1, ACPI_TABLES_MAX);
 	if (!acpi) {
-		ret = -ENOMEM;
 		errf("out of memory");
-		goto out_initrd;
+		return -ENOMEM;
 	}
 	len = vm_build_acpi(vm, acpi, ACPI_TABLES_MAX);
 	if (len < 0) {
 		ret = len;
 		errf("cannot build the ACPI tables: %s", strerror(-len));
-		goto out_acpi;
+	} else {
+		ret = boot_load(&vm->mem, &bz, cfg->cmdline, res->initrd.data,
+				res->initrd.size, acpi, len, bl, err, errlen);
 	}
-	ret = boot_load(&vm->mem, &bz, cfg->cmdline, initrd.data, initrd.size,
-			acpi, len, bl, err, errlen);
-out_acpi:
 	free(acpi);
-out_initrd:
-	unmap_file(&initrd);
-out_kernel:
-	unmap_file(&kernel);
 	return ret;
 }
 
-int vm_check_config(const struct domain_config *cfg, char *err,
-		    size_t errlen)
+/* The kernel (a bzImage) and the initrd of @cfg, mapped; 0 or -errno. */
+static int map_guest_files(const struct domain_config *cfg,
+			   struct mapped_file *kernel,
+			   struct mapped_file *initrd, char *err,
+			   size_t errlen)
 {
-	struct mapped_file kernel, initrd;
 	struct bzimage bz;
-	struct sysinfo si;
-	uint64_t host_ram;
 	int ret;
 
-	ret = map_file(cfg->kernel, "kernel", &kernel, err, errlen);
+	*initrd = (struct mapped_file) { 0 };
+	ret = map_file(cfg->kernel, "kernel", kernel, err, errlen);
 	if (ret)
 		return ret;
-	ret = bzimage_parse(kernel.data, kernel.size, &bz, err, errlen);
-	unmap_file(&kernel);
+	ret = bzimage_parse(kernel->data, kernel->size, &bz, err, errlen);
 	if (ret) {
 		char why[200];
 
 		snprintf(why, sizeof(why), "%s", err);
 		errf("kernel %s: %s", cfg->kernel, why);
-		return ret;
+	} else if (cfg->initrd[0]) {
+		ret = map_file(cfg->initrd, "initrd", initrd, err, errlen);
 	}
-	if (cfg->initrd[0]) {
-		ret = map_file(cfg->initrd, "initrd", &initrd, err, errlen);
-		if (ret)
-			return ret;
-		unmap_file(&initrd);
-	}
+	if (ret)
+		unmap_file(kernel);
+	return ret;
+}
+
+static int check_guest_memory(const struct domain_config *cfg, char *err,
+			      size_t errlen)
+{
+	struct sysinfo si;
+	uint64_t host_ram;
+
 	if (cfg->mem_bytes < GUEST_MEM_MIN || cfg->mem_bytes > GUEST_MEM_MAX) {
 		errf("guest memory of %llu MiB is outside %llu MiB .. %llu GiB",
 		     (unsigned long long)(cfg->mem_bytes >> 20),
@@ -597,6 +579,46 @@ int vm_check_config(const struct domain_config *cfg, char *err,
 	return 0;
 }
 
+int vmm_res_open(struct vmm_res *res, const struct domain_config *cfg,
+		 const struct host_assignment *assign, char *err,
+		 size_t errlen)
+{
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->kvm_fd = -1;
+	ret = map_guest_files(cfg, &res->kernel, &res->initrd, err, errlen);
+	if (ret)
+		return ret;
+	ret = check_guest_memory(cfg, err, errlen);
+	if (ret)
+		goto err_close;
+	res->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (res->kvm_fd < 0) {
+		ret = -errno;
+		errf("cannot open /dev/kvm: %s (is KVM enabled in the kernel and the CPU's virtualization on in the firmware?)",
+		     strerror(errno));
+		goto err_close;
+	}
+	ret = assign_open(&res->pt, assign, err, errlen);
+	if (ret)
+		goto err_close;
+	return 0;
+err_close:
+	vmm_res_close(res);
+	return ret;
+}
+
+void vmm_res_close(struct vmm_res *res)
+{
+	assign_close(&res->pt);
+	if (res->kvm_fd >= 0)
+		close(res->kvm_fd);
+	res->kvm_fd = -1;
+	unmap_file(&res->initrd);
+	unmap_file(&res->kernel);
+}
+
 static int vm_get_cpuid(struct vm *vm)
 {
 	size_t sz = sizeof(*vm->cpuid) +
@@ -610,9 +632,8 @@ static int vm_get_cpuid(struct vm *vm)
 }
 
 int vm_create(struct vm *vm, const struct domain_config *cfg,
-	      const struct host_assignment *assign, int kvm_fd,
-	      int console_fd, int control_fd, uint64_t start_ns, char *err,
-	      size_t errlen)
+	      struct vmm_res *res, int console_fd, int control_fd,
+	      uint64_t start_ns, char *err, size_t errlen)
 {
 	pthread_mutexattr_t attr;
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -622,7 +643,7 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
-	vm->kvm_fd = kvm_fd;
+	vm->kvm_fd = res->kvm_fd;
 	vm->console_fd = console_fd;
 	vm->control_fd = control_fd;
 	vm->start_ns = start_ns;
@@ -648,7 +669,7 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 		errf("eventfd/epoll: %s", strerror(errno));
 		goto err_destroy;
 	}
-	ret = kvm_ioctl_val(kvm_fd, KVM_CREATE_VM, 0);
+	ret = kvm_ioctl_val(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (ret < 0) {
 		errf("KVM_CREATE_VM: %s", strerror(-ret));
 		goto err_destroy;
@@ -684,8 +705,8 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 		errf("device setup: %s", strerror(-ret));
 		goto err_destroy;
 	}
-	if (assign && assign->nr) {
-		ret = assign_devices(vm, assign, err, errlen);
+	if (res->pt.nr) {
+		ret = assign_devices(vm, &res->pt, err, errlen);
 		if (ret)
 			goto err_destroy;
 	}
@@ -694,7 +715,7 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 		errf("control channel: %s", strerror(-ret));
 		goto err_destroy;
 	}
-	ret = vm_load_guest(vm, &bl, err, errlen);
+	ret = vm_load_guest(vm, res, &bl, err, errlen);
 	if (ret)
 		goto err_destroy;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {

@@ -27,7 +27,7 @@
 #define GSI_UART0		4
 #define GSI_SCI			9
 #define IOAPIC_PINS		24
-#define VM_MAX_ASSIGNED		16
+#define VM_MAX_ASSIGNED		ASSIGN_MAX_DEVICES
 #define VM_MAX_ROUTES		1024
 #define VM_FIRST_MSI_GSI	IOAPIC_PINS
 #define VM_MAX_SLOTS		256	/* KVM memory slots we use */
@@ -80,8 +80,8 @@ struct vm {
 
 	/* Passthrough */
 	int epoll_fd;			/* the VMM's wake-ups */
-	struct vfio_ctx vfio;
-	bool vfio_open;
+	struct assign_host *pt;		/* the VMM's devices, or NULL */
+	bool dma_mapped;		/* guest RAM is in pt's IOMMU */
 	unsigned int nr_assigned;
 	struct assigned_dev *assigned[VM_MAX_ASSIGNED];
 	uint64_t pci_mmio32_next;	/* BAR placement */
@@ -99,17 +99,43 @@ struct vm {
 
 uint64_t now_ns(void);
 
+/* A file mapped read-only, whole. */
+struct mapped_file {
+	void *data;
+	size_t size;
+};
+
 /*
- * Build a VM for @cfg with the guest's kernel, initrd and command line
- * loaded, ready for vm_start(). On error, writes a one-line reason to @err.
- * A privileged domain with @control_fd >= 0 (non-blocking, still the
- * caller's) gets the control channel: a virtio-console port whose guest
- * output is written to @control_fd.
+ * What a domain's VMM opens once, before its jail, and keeps for its
+ * life: every VM it builds (one per guest boot) is made from these.
+ */
+struct vmm_res {
+	int kvm_fd;
+	struct mapped_file kernel;
+	struct mapped_file initrd;	/* size 0: none */
+	struct assign_host pt;		/* its VFIO context and devices */
+};
+
+/*
+ * Open and map what @cfg's VMM needs: /dev/kvm, the kernel and initrd
+ * (checked: a bzImage, memory that fits the host), and the devices of
+ * @assign. 0, or -errno and a one-line reason in @err.
+ */
+int vmm_res_open(struct vmm_res *res, const struct domain_config *cfg,
+		 const struct host_assignment *assign, char *err,
+		 size_t errlen);
+void vmm_res_close(struct vmm_res *res);
+
+/*
+ * Build a VM for @cfg from @res with the guest's kernel, initrd and
+ * command line loaded, ready for vm_start(). On error, writes a one-line
+ * reason to @err. A privileged domain with @control_fd >= 0 (non-
+ * blocking, still the caller's) gets the control channel: a virtio-
+ * console port whose guest output is written to @control_fd.
  */
 int vm_create(struct vm *vm, const struct domain_config *cfg,
-	      const struct host_assignment *assign, int kvm_fd,
-	      int console_fd, int control_fd, uint64_t start_ns, char *err,
-	      size_t errlen);
+	      struct vmm_res *res, int console_fd, int control_fd,
+	      uint64_t start_ns, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
 /*
@@ -118,13 +144,6 @@ void vm_destroy(struct vm *vm);
  * or no buffer posted). Any thread; takes the device lock.
  */
 size_t vm_control_deliver(struct vm *vm, const void *buf, size_t len);
-
-/*
- * Check what can be checked without KVM: the kernel is a bzImage, the
- * initrd is there, the memory fits the host. One line to @err if not.
- */
-int vm_check_config(const struct domain_config *cfg, char *err,
-		    size_t errlen);
 
 int vm_start(struct vm *vm);
 /* Ask the VM to stop (first request wins) and kick every vCPU. */

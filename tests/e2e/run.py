@@ -130,6 +130,68 @@ def cli_seccomp_filter_enforced():
         "killed the process with SIGSYS: the filter is enforced" in out, out
 
 
+def jail_check_refusals(out, passes):
+    """Each attempt of the hostile self-test refused in @passes runs."""
+    for attempt in JAIL_ATTEMPTS:
+        n = len(re.findall(rf"jail-check: jail selftest: {re.escape(attempt)}: "
+                           r"refused \(", out))
+        assert n == passes, f"{attempt!r}: refused in {n} of {passes} runs\n{out}"
+    assert "ALLOWED" not in out, out
+
+
+@test("cli")
+def cli_jail_check_as_root():
+    """`slimhv jail-check` on this machine's kernel, as root: a VMM's jail
+    (its own PID, mount and IPC namespaces, an empty root, limits, its own
+    uid, Landlock, not dumpable), alone and with the seccomp filter; the
+    hostile self-test's every attempt is refused in both."""
+    if os.geteuid() != 0:
+        raise Skip("not root: the jail's own uid and namespaces need it")
+    rc, out = slimhv("jail-check", timeout=300)
+    assert rc == 0, f"slimhv jail-check: exit {rc}\n{out}"
+    assert "jail-check: the jail alone: every attempt refused" in out, out
+    m = re.search(r"jail-check: jail: its own PID namespace, its own mount "
+                  r"and IPC namespaces, an empty read-only root, limits "
+                  r"\([^)]*processes 2[^)]*\), uid and gid (\d+), no "
+                  r"capabilities, no_new_privs, (?:Landlock ABI \d+ \([^)]*\), )?"
+                  r"not dumpable", out)
+    assert m and int(m.group(1)) > JAIL_ID_BASE, out
+    if "the jail and the filter: this kernel has no seccomp filters" in out:
+        jail_check_refusals(out, 1)
+    else:
+        assert "jail-check: the jail and the filter: every attempt refused" \
+            in out, out
+        jail_check_refusals(out, 2)
+
+
+@test("cli")
+def cli_jail_check_as_an_ordinary_user():
+    """The same as an ordinary user (nobody): the VMM does what that
+    user's rights allow and says, one line each, what it could not; with
+    the seccomp filter every attempt is still refused."""
+    if os.geteuid() != 0:
+        raise Skip("not root: cannot become another user to try it")
+    copy = os.path.join(IMAGES, "obj", "slimhv-jail-check")
+    shutil.copy(SLIMHV, copy)
+    os.chmod(copy, 0o755)
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                        "--clear-groups", copy, "jail-check"],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=300, cwd="/")
+    out = p.stdout + p.stderr
+    for missing in ("PID namespace of its own: not root",
+                    "mount namespace of its own: not root",
+                    "empty root: it needs its own mount namespace",
+                    "uid of its own: not root (it runs as uid 65534"):
+        assert f"jail-check: jail: no {missing}" in out, out
+    if "the jail and the filter: this kernel has no seccomp filters" in out:
+        raise Skip("this kernel has no seccomp filters: an ordinary user's "
+                   "VMM could fork")
+    assert p.returncode == 0, f"exit {p.returncode}\n{out}"
+    assert "jail-check: the jail and the filter: every attempt refused" in out
+    assert "jail-check: jail: no process limit: its uid is the user's" in out
+
+
 @test("cli")
 def cli_help():
     rc, out = slimhv("run", "--help")
@@ -300,6 +362,17 @@ def image_signed_for_secure_boot():
 
 # --- lab: the appliance in the emulated bare-metal machine ----------------
 
+# The jail of a domain's VMM on the appliance's kernel (vmm/jail.h), with
+# its locked-memory limit (guest RAM + 16 MiB) and its processes (itself
+# and its vCPUs).
+JAIL_LINE = (r"slimhv\[{dom}\]: {dom}: jail: its own PID namespace, its own "
+             r"mount namespace, an empty read-only root, limits \(files \d+, "
+             r"locked memory {mib} MiB, processes {procs}, no core dumps\), "
+             r"uid and gid (\d+), no capabilities, no_new_privs, Landlock ABI "
+             r"\d+ \(no file access, no signals out\), not dumpable\n")
+JAIL_ID_BASE = 0x51170000
+
+
 def expect_clean_exit(lab):
     """QEMU exits by itself (the host powered off), with no panic."""
     rc = lab.wait_exit()
@@ -319,10 +392,12 @@ def lab_boot_guest_and_power_off():
     with Lab("boot", append="slimhv.config=/etc/slimhv/e2e-boot.dtb") as lab:
         boot_markers(lab)
         # The appliance's kernel has no seccomp filters (they need
-        # CONFIG_NET): the VMM says so, drops its capabilities, goes on.
-        lab.expect(r"slimhv\[dom0\]: dom0: no seccomp filter: this kernel "
-                   r"has none .*; capabilities dropped but ipc_lock",
-                   HOST_DEADLINE, "the VMM entering its sandbox")
+        # CONFIG_NET): the VMM says so, and has every other wall.
+        lab.expect(r"slimhv\[dom0\]: dom0: jail: no seccomp filter: this "
+                   r"kernel has none", HOST_DEADLINE,
+                   "the VMM saying it has no seccomp filter")
+        lab.expect(JAIL_LINE.format(dom="dom0", mib=512 + 16, procs=3),
+                   HOST_DEADLINE, "the VMM entering its jail")
         lab.expect(r"slimhv\[dom0\]: dom0: starting 2 vCPUs", HOST_DEADLINE)
         lab.expect(r"boot timer: guest init \d+ reached", GUEST_DEADLINE,
                    "the boot timer")
@@ -1185,6 +1260,76 @@ def lab_synced_data_survives_a_vmm_sigkill():
         f"/data.bin after the kill: {len(data)} bytes, differs from what was synced"
     count = read_image_file(disk, "/boot-count").decode().strip()
     assert count == "1", f"/boot-count is {count!r}"
+
+
+# What the hostile VMM tries from its jail (vmm/jailtest.c), each of
+# which must be refused.
+JAIL_ATTEMPTS = (
+    "write a PCI device's remove attribute in sysfs",
+    "unbind a device from vfio-pci in sysfs",
+    "open a VFIO device or container",
+    "open /dev/iommu",
+    "open /dev/kvm afresh",
+    "signal the host's PID 1",
+    "signal another process (another domain's VMM)",
+    "ptrace another process",
+    "read /proc/1/environ",
+    "read another process's /proc/PID/mem",
+    "create a file in its root",
+    "mount a file system",
+    "make a device node",
+    "chroot",
+    "raise its open-files limit",
+    "set its uid back to 0",
+    "execute /bin/sh",
+    "fork a process",
+)
+
+
+@test("lab")
+def lab_hostile_vmm_is_walled_in():
+    """dom0 checks its NVMe and NIC (slimhv-pt-check) while hostile's VMM,
+    its guest running (a halt), tries from its jail what a compromised
+    VMM would (slimhv.jail_selftest=hostile): sysfs writes, other devices,
+    /dev/kvm afresh, signals and ptrace to other processes, /proc, mount,
+    mknod, chroot, exec, fork, a higher limit, uid 0. Every attempt is
+    refused, each VMM runs as a uid of its own with every wall the
+    appliance's kernel has, and dom0's check passes undisturbed."""
+    disk = fresh_disk("jail")
+    with PtServer() as server, \
+            Lab("jail", disk=disk, net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-jail.dtb "
+                "slimhv.jail_selftest=hostile") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        expect_assigned(lab, "dom0")
+        expect_pt_check(lab, 1, "full")
+        passed_at = lab.pos
+        expect_dom0_powers_host_off(lab)
+        check_server(server, 1)
+    check_disk_image(disk, 1)
+    text = lab.text
+    uids = {}
+    for dom, mib, procs in (("dom0", 1024 + 16, 3), ("hostile", 64 + 16, 3)):
+        m = re.search(JAIL_LINE.format(dom=dom, mib=mib, procs=procs), text)
+        assert m, f"no jail line for {dom}: " + "; ".join(
+            re.findall(rf"slimhv\[{dom}\]: {dom}: jail: [^\n]*", text))
+        uids[dom] = int(m.group(1))
+    assert uids["dom0"] != uids["hostile"] and all(
+        JAIL_ID_BASE < u < JAIL_ID_BASE + 0x10000 for u in uids.values()), uids
+    got = dict(re.findall(r"slimhv\[hostile\]: hostile: jail selftest: "
+                          r"([^\n]+?): (refused \([^)]*\)|ALLOWED)\n", text))
+    wrong = [f"{a}: {got.get(a, '(not tried)')}" for a in JAIL_ATTEMPTS
+             if not got.get(a, "").startswith("refused")]
+    assert not wrong, "the hostile VMM got through:\n" + "\n".join(wrong)
+    done = text.find(f"hostile: jail selftest: all {len(JAIL_ATTEMPTS)} "
+                     "attempts refused")
+    assert 0 <= done < passed_at, \
+        "the self-test did not end while dom0 ran its check"
+    assert "slimhv: domain hostile ended: the guest was destroyed" in text
+    print(f"    jail: uids {uids['dom0']} and {uids['hostile']}; "
+          f"{len(JAIL_ATTEMPTS)} attempts refused: " + ", ".join(
+              sorted({v[9:-1] for v in got.values()})))
 
 
 # What each of slimhv-attack's attacks must observe (initramfs/guest/
