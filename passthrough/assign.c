@@ -726,11 +726,14 @@ unsigned int assign_irq_vectors(const struct assign_host *h)
 {
 	unsigned int n = 0;
 
+	/*
+	 * What plugging a device in opens: an eventfd for each MSI-X vector
+	 * the device has, one for each MSI vector slot, and INTx's two.
+	 */
 	for (unsigned int i = 0; i < h->nr; i++)
-		for (int k = 0; k < VFIO_PCI_NUM_IRQS; k++)
-			n += h->devs[i].num_irqs[k];
-	/* INTx: its resample eventfd too. */
-	return n + h->nr;
+		n += h->devs[i].num_irqs[VFIO_PCI_MSIX_IRQ_INDEX] +
+		     ARRAY_SIZE(((struct assigned_dev *)0)->msi_efd) + 2;
+	return n;
 }
 
 int assign_devices(struct vm *vm, struct assign_host *h, char *err,

@@ -24,7 +24,7 @@ void jail_size_limits(const struct domain_config *cfg, unsigned int fds_open,
 	/* A vCPU is a descriptor and a thread. */
 	l->nofile = fds_open + JAIL_FDS_PER_VM + cfg->cpus + irq_vectors;
 	l->memlock = cfg->mem_bytes + JAIL_MEMLOCK_SLACK;
-	l->nproc = 1 + cfg->cpus;
+	l->nproc = 1 + cfg->cpus + JAIL_KVM_TASKS;
 }
 
 #define ANY	JAIL_PRIV_SYSCALLS

@@ -62,10 +62,16 @@ bool jail_id_is_jails(uid_t id);
  */
 #define JAIL_MEMLOCK_SLACK	(16ULL << 20)
 
+/*
+ * Tasks KVM starts in the VMM's name, counted against its RLIMIT_NPROC:
+ * the NX huge page recovery worker (a vhost task since 6.12.y).
+ */
+#define JAIL_KVM_TASKS		1
+
 struct jail_limits {
 	uint64_t nofile;	/* RLIMIT_NOFILE */
 	uint64_t memlock;	/* RLIMIT_MEMLOCK, bytes */
-	uint64_t nproc;		/* RLIMIT_NPROC: the VMM and its vCPUs */
+	uint64_t nproc;		/* RLIMIT_NPROC: the VMM, its vCPUs, KVM's */
 };
 
 /*

@@ -305,8 +305,8 @@ static void *idle_thread(void *arg)
 }
 
 /*
- * In a child: enter the jail as a one-vCPU VMM would, with a thread
- * standing for its vCPU, and try the attacks (the verdict is in
+ * In a child: enter the jail as a one-vCPU VMM would, with threads
+ * standing for its vCPU and KVM's worker, and try the attacks (the verdict is in
  * progress). 0, or 2 when the jail could not be entered.
  */
 static int jail_check_child(bool filter, uid_t id)
@@ -327,8 +327,10 @@ static int jail_check_child(bool filter, uid_t id)
 		return 2;
 	if (filter && !sandbox_filter_on)
 		return 3;
-	if (pthread_create(&vcpu, NULL, idle_thread, NULL))
-		return 2;
+	/* Its vCPU, and KVM's tasks that a VMM's limits leave room for. */
+	for (int i = 0; i < 1 + JAIL_KVM_TASKS; i++)
+		if (pthread_create(&vcpu, NULL, idle_thread, NULL))
+			return 2;
 	sandbox_hostile_selftest("jail-check");
 	return 0;
 }

@@ -367,7 +367,18 @@ int vcpu_start(struct vcpu *v)
 	/* The thread starts with every signal blocked but the kick. */
 	sigfillset(&set);
 	pthread_sigmask(SIG_SETMASK, &set, &old);
-	ret = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+	/*
+	 * In the jail RLIMIT_NPROC leaves room for exactly the VMM's tasks;
+	 * the last boot's vCPUs and KVM worker leave that count a little
+	 * after they are joined, so a guest reboot may find it full for a
+	 * moment: wait for it, a second at most.
+	 */
+	for (int tries = 0; tries < 1000; tries++) {
+		ret = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+		if (ret != -EAGAIN)
+			break;
+		usleep(1000);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!ret)
 		v->started = true;
