@@ -94,6 +94,59 @@ int proc_kb_field(const char *text, const char *key, uint64_t *kb)
 	return -ENOENT;
 }
 
+enum { PCP_LINE_START, PCP_MATCH, PCP_BLANKS, PCP_DIGITS, PCP_REST };
+
+void pcp_scan_feed(struct pcp_scan *s, const char *buf, size_t len)
+{
+	static const char key[] = "count:";
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\n') {
+			if (s->state == PCP_DIGITS)
+				s->pages += s->value;
+			s->state = PCP_LINE_START;
+			continue;
+		}
+		if (s->state == PCP_LINE_START) {
+			if (c == ' ' || c == '\t')
+				continue;
+			s->matched = 0;
+			s->state = PCP_MATCH;
+		}
+		if (s->state == PCP_MATCH) {
+			if (c != key[s->matched]) {
+				s->state = PCP_REST;
+			} else if (++s->matched == sizeof(key) - 1) {
+				s->value = 0;
+				s->state = PCP_BLANKS;
+			}
+			continue;
+		}
+		if (s->state == PCP_BLANKS) {
+			if (c == ' ' || c == '\t')
+				continue;
+			s->state = PCP_DIGITS;
+		}
+		if (s->state == PCP_DIGITS) {
+			if (c >= '0' && c <= '9')
+				s->value = s->value * 10 + (uint64_t)(c - '0');
+			else
+				s->state = PCP_REST;
+		}
+	}
+}
+
+uint64_t pcp_scan_pages(struct pcp_scan *s)
+{
+	/* A last line with no newline. */
+	if (s->state == PCP_DIGITS)
+		s->pages += s->value;
+	s->state = PCP_REST;
+	return s->pages;
+}
+
 int proc_read_text(const char *path, char *buf, size_t len)
 {
 	size_t got = 0;
@@ -116,6 +169,7 @@ int proc_read_text(const char *path, char *buf, size_t len)
 }
 
 static int usage_status_fd = -1, usage_meminfo_fd = -1;
+static int usage_zoneinfo_fd = -1;
 
 int vmm_usage_open(void)
 {
@@ -123,7 +177,41 @@ int vmm_usage_open(void)
 		usage_status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (usage_meminfo_fd < 0)
 		usage_meminfo_fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-	return usage_status_fd < 0 || usage_meminfo_fd < 0 ? -errno : 0;
+	if (usage_zoneinfo_fd < 0)
+		usage_zoneinfo_fd = open("/proc/zoneinfo", O_RDONLY | O_CLOEXEC);
+	return usage_status_fd < 0 || usage_meminfo_fd < 0 ||
+	       usage_zoneinfo_fd < 0 ? -errno : 0;
+}
+
+/* The per-CPU free lists, from the kept descriptor (or by path), in kB. */
+static int usage_pcp_kb(uint64_t *kb)
+{
+	struct pcp_scan scan = { 0 };
+	int fd = usage_zoneinfo_fd;
+	char buf[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		fd = open("/proc/zoneinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = pread(fd, buf, sizeof(buf), off)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		pcp_scan_feed(&scan, buf, (size_t)n);
+		off += n;
+	}
+	if (n < 0)
+		n = -errno;
+	if (fd != usage_zoneinfo_fd)
+		close(fd);
+	if (n < 0)
+		return (int)n;
+	*kb = pcp_scan_pages(&scan) * (uint64_t)(sysconf(_SC_PAGESIZE) >> 10);
+	return 0;
 }
 
 int vmm_count_fds(unsigned int *fds)
@@ -175,6 +263,8 @@ int vmm_usage_read(struct vmm_usage *u)
 		ret = proc_kb_field(buf, "MemAvailable", &u->mem_available_kb);
 	if (!ret)
 		ret = proc_kb_field(buf, "MemFree", &u->mem_free_kb);
+	if (!ret)
+		ret = usage_pcp_kb(&u->pcp_free_kb);
 	return ret;
 }
 
@@ -188,8 +278,9 @@ void vmm_usage_log(enum log_level level, const char *name, const char *when)
 			   name, when, strerror(-ret));
 		return;
 	}
-	slimhv_log(level, "%s: resources %s: fds %u, VmRSS %llu kB; host MemAvailable %llu kB, MemFree %llu kB",
+	slimhv_log(level, "%s: resources %s: fds %u, VmRSS %llu kB; host MemAvailable %llu kB, MemFree %llu kB, per-CPU lists %llu kB",
 		   name, when, u.fds, (unsigned long long)u.rss_kb,
 		   (unsigned long long)u.mem_available_kb,
-		   (unsigned long long)u.mem_free_kb);
+		   (unsigned long long)u.mem_free_kb,
+		   (unsigned long long)u.pcp_free_kb);
 }

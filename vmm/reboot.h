@@ -60,12 +60,18 @@ struct vmm_usage {
 	uint64_t rss_kb;		/* VmRSS of this process */
 	uint64_t mem_available_kb;	/* the host's MemAvailable */
 	uint64_t mem_free_kb;		/* the host's MemFree */
+	/*
+	 * Free pages on the per-CPU lists (the "count:" of each pageset in
+	 * /proc/zoneinfo): MemFree leaves them out, and since Linux 6.7 the
+	 * lists grow after a large free (a guest's RAM) to over 100 MiB.
+	 */
+	uint64_t pcp_free_kb;
 };
 
 /*
- * Opens /proc/self/status and /proc/meminfo for vmm_usage_read() and
- * keeps them: a VMM does it before its jail, which has no /proc. 0 or
- * -errno.
+ * Opens /proc/self/status, /proc/meminfo and /proc/zoneinfo for
+ * vmm_usage_read() and keeps them: a VMM does it before its jail, which
+ * has no /proc. 0 or -errno.
  */
 int vmm_usage_open(void);
 
@@ -76,7 +82,7 @@ int vmm_usage_open(void);
 int vmm_count_fds(unsigned int *fds);
 
 /*
- * Reads the two files (from the descriptors vmm_usage_open() keeps, else
+ * Reads the three files (from the descriptors vmm_usage_open() keeps, else
  * by path) and counts the descriptors. Returns 0 or -errno.
  */
 int vmm_usage_read(struct vmm_usage *u);
@@ -89,6 +95,21 @@ int vmm_usage_read(struct vmm_usage *u);
 int proc_kb_field(const char *text, const char *key, uint64_t *kb);
 
 /*
+ * The sum of the "count:" lines of /proc/zoneinfo (the pages on each
+ * CPU's free lists), fed in pieces of any size: pcp_scan_feed() for each
+ * piece read, then pcp_scan_pages(). Start from a zeroed struct.
+ */
+struct pcp_scan {
+	unsigned int state;
+	unsigned int matched;	/* of "count:", at the line's start */
+	uint64_t value;
+	uint64_t pages;
+};
+
+void pcp_scan_feed(struct pcp_scan *s, const char *buf, size_t len);
+uint64_t pcp_scan_pages(struct pcp_scan *s);
+
+/*
  * The first @len - 1 bytes of the file @path (a /proc file: read until its
  * end), NUL-terminated, in @buf. Returns 0 or -errno.
  */
@@ -96,7 +117,8 @@ int proc_read_text(const char *path, char *buf, size_t len);
 
 /*
  * One line at @level, "NAME: resources WHEN: fds N, VmRSS N kB; host
- * MemAvailable N kB, MemFree N kB" (the soak tests read it).
+ * MemAvailable N kB, MemFree N kB, per-CPU lists N kB" (the soak tests
+ * read it).
  */
 void vmm_usage_log(enum log_level level, const char *name, const char *when);
 

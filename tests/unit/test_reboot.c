@@ -120,6 +120,56 @@ TEST(proc_kb_field_parses_meminfo_and_status)
 	CHECK_EQ(proc_kb_field("", "MemFree", &kb), -ENOENT);
 }
 
+/* Two zones of /proc/zoneinfo as Linux 6.12 prints them, cut short. */
+static const char zoneinfo[] =
+	"Node 0, zone      DMA\n"
+	"  per-node stats\n"
+	"      nr_free_pages 3840\n"
+	"  pagesets\n"
+	"    cpu: 0\n"
+	"              count:    7\n"
+	"              high:     0\n"
+	"              batch:    1\n"
+	"    cpu: 1\n"
+	"              count:    0\n"
+	"              high:     0\n"
+	"  node_unreclaimable:  0\n"
+	"Node 0, zone    DMA32\n"
+	"  pages free     490000\n"
+	"        count_hint: 99\n"
+	"    cpu: 0\n"
+	"              count:    34911\n"
+	"              high:     35000\n"
+	"    cpu: 1\n"
+	"              count:    1200\n"
+	"  recount: 5\n"
+	"              count:";
+
+TEST(pcp_scan_sums_the_per_cpu_lists_in_any_pieces)
+{
+	const size_t len = sizeof(zoneinfo) - 1;
+
+	for (size_t piece = 1; piece <= len; piece++) {
+		struct pcp_scan s = { 0 };
+
+		for (size_t off = 0; off < len; off += piece)
+			pcp_scan_feed(&s, zoneinfo + off,
+				      len - off < piece ? len - off : piece);
+		CHECK_EQ(pcp_scan_pages(&s), 7 + 0 + 34911 + 1200);
+	}
+}
+
+TEST(pcp_scan_counts_a_last_line_without_newline)
+{
+	struct pcp_scan s = { 0 };
+
+	pcp_scan_feed(&s, "    count: 12\n  count: 30", 25);
+	CHECK_EQ(pcp_scan_pages(&s), 42);
+	memset(&s, 0, sizeof(s));
+	pcp_scan_feed(&s, "count: 5x\ncount:\nxcount: 9\n", 27);
+	CHECK_EQ(pcp_scan_pages(&s), 0);
+}
+
 TEST(vmm_usage_of_this_process)
 {
 	struct vmm_usage a, b;
