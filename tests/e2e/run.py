@@ -152,7 +152,7 @@ def cli_jail_check_as_root():
     assert "jail-check: the jail alone: every attempt refused" in out, out
     m = re.search(r"jail-check: jail: its own PID namespace, its own mount "
                   r"and IPC namespaces, an empty read-only root, limits "
-                  r"\([^)]*processes 2[^)]*\), uid and gid (\d+), no "
+                  r"\([^)]*processes 3[^)]*\), uid and gid (\d+), no "
                   r"capabilities, no_new_privs, (?:Landlock ABI \d+ \([^)]*\), )?"
                   r"not dumpable", out)
     assert m and int(m.group(1)) > JAIL_ID_BASE, out
@@ -363,14 +363,15 @@ def image_signed_for_secure_boot():
 # --- lab: the appliance in the emulated bare-metal machine ----------------
 
 # The jail of a domain's VMM on the appliance's kernel (vmm/jail.h), with
-# its locked-memory limit (guest RAM + 16 MiB) and its processes (itself
-# and its vCPUs).
+# its locked-memory limit (guest RAM + 16 MiB) and its processes (itself,
+# its vCPUs and the worker KVM starts in its name, JAIL_KVM_TASKS).
 JAIL_LINE = (r"slimhv\[{dom}\]: {dom}: jail: its own PID namespace, its own "
              r"mount namespace, an empty read-only root, limits \(files \d+, "
              r"locked memory {mib} MiB, processes {procs}, no core dumps\), "
              r"uid and gid (\d+), no capabilities, no_new_privs, Landlock ABI "
              r"\d+ \(no file access, no signals out\), not dumpable\n")
 JAIL_ID_BASE = 0x51170000
+JAIL_KVM_TASKS = 1
 
 
 def expect_clean_exit(lab):
@@ -391,12 +392,24 @@ def boot_markers(lab):
 def lab_boot_guest_and_power_off():
     with Lab("boot", append="slimhv.config=/etc/slimhv/e2e-boot.dtb") as lab:
         boot_markers(lab)
+        # The kernel's verdict on each CPU vulnerability, and no hole left
+        # (the pre-flight comes before slimhv is ready).
+        assert lab.seen(r"slimhv: pre-flight: passthrough possible"), \
+            "no pre-flight before slimhv was ready"
+        cpu = re.findall(r"slimhv: (?:warning: )?pre-flight: cpu: (\S+): "
+                         r"([^\n]*)\n", lab.text)
+        names = {name for name, _ in cpu}
+        assert {"spectre_v1", "spectre_v2", "meltdown", "mds"} <= names, cpu
+        holes = [f"{n}: {v}" for n, v in cpu if v.startswith("Vulnerable")]
+        holes += re.findall(r"pre-flight: cpu: SMT is on[^\n]*", lab.text)
+        assert not holes, f"the host kernel leaves these open: {holes}"
         # The appliance's kernel has no seccomp filters (they need
         # CONFIG_NET): the VMM says so, and has every other wall.
-        lab.expect(r"slimhv\[dom0\]: dom0: jail: no seccomp filter: this "
-                   r"kernel has none", HOST_DEADLINE,
+        lab.expect(r"slimhv\[dom0\]: warning: dom0: jail: no seccomp filter: "
+                   r"this kernel has none", HOST_DEADLINE,
                    "the VMM saying it has no seccomp filter")
-        lab.expect(JAIL_LINE.format(dom="dom0", mib=512 + 16, procs=3),
+        lab.expect(JAIL_LINE.format(dom="dom0", mib=512 + 16,
+                                    procs=1 + 2 + JAIL_KVM_TASKS),
                    HOST_DEADLINE, "the VMM entering its jail")
         lab.expect(r"slimhv\[dom0\]: dom0: starting 2 vCPUs", HOST_DEADLINE)
         lab.expect(r"boot timer: guest init \d+ reached", GUEST_DEADLINE,
@@ -711,26 +724,29 @@ def expect_domain_refused(lab, dom, refusal, what):
         f"refusing {dom}")
 
 
-def expect_pt_check(lab, boot, mode, net=True):
+def expect_pt_check(lab, boot, mode, net=True, failures=PT_FAILURES):
     """The guest's markers for one run of slimhv-pt-check (@net: with
-    the network part, else --no-net)."""
+    the network part, else --no-net); a line of @failures fails."""
     want_sha = sha256(gen_data("slimhv", DATA_LINES))
     expect_ok(lab, r"slimhv-guest: init reached", GUEST_DEADLINE,
-              f"the guest's init (boot {boot})")
+              f"the guest's init (boot {boot})", failures)
     expect_ok(lab, r"slimhv-guest: disk found /dev/nvme\d+n1", 60,
-              f"the guest finding the NVMe namespace (boot {boot})")
+              f"the guest finding the NVMe namespace (boot {boot})",
+              failures)
     m = expect_ok(lab, r"slimhv-guest: disk sha256=([0-9a-f]{64})", 120,
-                  f"the guest's sha256 of /data.bin (boot {boot})")
+                  f"the guest's sha256 of /data.bin (boot {boot})", failures)
     assert m.group(1) == want_sha, \
         f"boot {boot}: the guest read /data.bin with sha256 {m.group(1)}, want {want_sha}"
     expect_ok(lab, rf"slimhv-guest: disk ok \({mode}, .*boot-count={boot}\)",
-              120, f"the disk check (boot {boot})")
+              120, f"the disk check (boot {boot})", failures)
     if net:
         expect_ok(lab, r"slimhv-guest: net up \S+", 90,
-                  f"the guest's DHCP lease (boot {boot})")
+                  f"the guest's DHCP lease (boot {boot})", failures)
         expect_ok(lab, r"slimhv-guest: net ok", 120,
-                  f"the guest's exchange with the server (boot {boot})")
-    expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict")
+                  f"the guest's exchange with the server (boot {boot})",
+                  failures)
+    expect_ok(lab, r"slimhv-guest: ptcheck passed", 30, "the check's verdict",
+              failures)
 
 
 # An ivshmem-plain device: a 64 MiB 64-bit prefetchable BAR2 backed by a file
@@ -1303,14 +1319,18 @@ def lab_hostile_vmm_is_walled_in():
             ServerNotes(server):
         boot_markers(lab)
         expect_assigned(lab, "dom0")
-        expect_pt_check(lab, 1, "full")
+        # hostile's VMM destroys its domain when its self-test is done.
+        expect_pt_check(lab, 1, "full", failures=PT_FAILURES[:1] + (
+            r"slimhv: domain (?!hostile ended: the guest was destroyed)"
+            r"\S+ ended: (?!the guest powered off).*",) + PT_FAILURES[2:])
         passed_at = lab.pos
         expect_dom0_powers_host_off(lab)
         check_server(server, 1)
     check_disk_image(disk, 1)
     text = lab.text
     uids = {}
-    for dom, mib, procs in (("dom0", 1024 + 16, 3), ("hostile", 64 + 16, 3)):
+    for dom, mib, procs in (("dom0", 1024 + 16, 1 + 2 + JAIL_KVM_TASKS),
+                            ("hostile", 64 + 16, 1 + 2 + JAIL_KVM_TASKS)):
         m = re.search(JAIL_LINE.format(dom=dom, mib=mib, procs=procs), text)
         assert m, f"no jail line for {dom}: " + "; ".join(
             re.findall(rf"slimhv\[{dom}\]: {dom}: jail: [^\n]*", text))
@@ -1560,32 +1580,33 @@ def lab_console_flood_keeps_the_host_responsive():
 # At each guest reboot slimhv destroys the VM and builds a new one in the
 # same VMM process, and reports what that process holds and what the host
 # has left (vmm/reboot.c): "resources after reboot N: fds N, VmRSS N kB;
-# host MemAvailable N kB, MemFree N kB", at debug level (slimhv.verbose)
-# but for the first and every tenth, and once more when the domain ends.
-# The lab tier runs reduced counts that fit make check; the soak tier
-# (make soak) the full 200.
+# host MemAvailable N kB, MemFree N kB, per-CPU lists N kB", at debug
+# level (slimhv.verbose) but for the first and every tenth, and once more
+# when the domain ends. The lab tier runs reduced counts that fit make
+# check; the soak tier (make soak) the full 200.
 
 USAGE_LINE = re.compile(
     r"slimhv\[(?P<dom>[\w-]+)\]: (?:debug: )?(?P=dom): resources "
     r"(?:after reboot (?P<n>\d+)|at the end, after (?P<end>\d+) reboots?): "
     r"fds (?P<fds>\d+), VmRSS (?P<rss>\d+) kB; host MemAvailable "
-    r"(?P<avail>\d+) kB, MemFree (?P<free>\d+) kB\n")
+    r"(?P<avail>\d+) kB, MemFree (?P<free>\d+) kB, per-CPU lists "
+    r"(?P<pcp>\d+) kB\n")
 # The VMM's RSS may move by a few pages without leaking (malloc's arenas,
 # the stacks of the new vCPU threads): 12 pages. A leak of a page at each
 # reboot passes that after 12 reboots, so it fails the reduced counts too.
 RSS_SLACK_KB = 48
-# The host's free memory at the moment of one reboot is noisy: pages of
-# the old VM (all of its RAM is pinned for the devices' DMA) are still on
-# their way back; in the lab with a 64 MiB guest single samples were up to
-# 120 MiB below their neighbours, with no trend over 90 reboots, and up to
-# 8 samples in a row were a guest's RAM (64 MiB) low (with a 100 Hz host
-# kernel, tried and not kept: README, Status). The highest of a quarter of the
-# reboots (at least 10, at most half) is steadier: within 25 MiB from the
-# first quarter to the last. It must not fall by more than 32 MiB: a
-# guest's RAM lost at every reboot fails at once, and once in the first
-# half too; a leak of 220 kB a reboot fails the full soak of 200, and of
-# about 3.2 MiB the reduced one of 20.
-FREE_SLACK_KB = 32 << 10
+# The host's free memory is MemFree plus the free pages on the per-CPU
+# lists, which MemFree leaves out: since Linux 6.7 those lists grow after
+# a large free (a destroyed VM's RAM) and shrink later, so MemFree and
+# MemAvailable alone swung by up to 140 MiB from one reboot to the next
+# with a 64 MiB guest and no leak (measured in the lab: MemFree + lists
+# stayed within 0.4 MiB over 20 reboots while MemFree moved by 146 MiB).
+# Some noise is left (the host's own caches, PID 1's logs): the highest
+# of a quarter of the reports (at least 10, at most half) must not fall by
+# more than 8 MiB from the first quarter to the last: a guest's RAM lost
+# once fails, and so does a leak of 60 kB a reboot over the full soak of
+# 200, or of about 800 kB a reboot over the reduced one of 20.
+FREE_SLACK_KB = 8 << 10
 
 
 def check_usage_flat(lab, dom, reboots, every=1):
@@ -1598,7 +1619,10 @@ def check_usage_flat(lab, dom, reboots, every=1):
     for m in USAGE_LINE.finditer(lab.text):
         if m.group("dom") != dom:
             continue
-        row = {k: int(m.group(k)) for k in ("fds", "rss", "avail", "free")}
+        row = {k: int(m.group(k))
+               for k in ("fds", "rss", "avail", "free", "pcp")}
+        row["avail"] += row["pcp"]
+        row["free"] += row["pcp"]
         if m.group("end"):
             end = row
         else:
@@ -1623,11 +1647,14 @@ def check_usage_flat(lab, dom, reboots, every=1):
         steady[key] = (head, tail)
         assert tail >= head - FREE_SLACK_KB, \
             f"the host's {'MemAvailable' if key == 'avail' else 'MemFree'} " \
-            f"fell from {head} kB to {tail} kB over {reboots} reboots"
+            f"(with the per-CPU lists) fell from {head} kB to {tail} kB " \
+            f"over {reboots} reboots"
     print(f"    {dom}, {reboots} reboots: fds {first['fds']} -> {end['fds']}, "
           f"VmRSS {first['rss']} -> {last['rss']} kB (end {end['rss']}), "
           f"host MemAvailable {steady['avail'][0]} -> {steady['avail'][1]} kB, "
           f"MemFree {steady['free'][0]} -> {steady['free'][1]} kB "
+          f"(both with the per-CPU lists, at most "
+          f"{max(r['pcp'] for r in samples)} kB) "
           f"(highest of the first {window} and of the last {window} of "
           f"{len(samples)} reports)")
     return first, last, end
