@@ -207,7 +207,10 @@ static const char *kernel_param(const char *key, char *buf, size_t len)
 	return NULL;
 }
 
-/* slimhv.seccomp=on|log|off and slimhv.seccomp_selftest=DOMAIN. */
+/*
+ * slimhv.seccomp=on|log|off, slimhv.seccomp_selftest=DOMAIN, slimhv.jail=on|off
+ * and slimhv.jail_selftest=DOMAIN.
+ */
 static void read_seccomp_params(void)
 {
 	char buf[16];
@@ -224,6 +227,15 @@ static void read_seccomp_params(void)
 			 sizeof(seccomp_selftest)))
 		pr_warn("slimhv.seccomp_selftest=%s: that domain's VMM makes a forbidden system call at its first start",
 			seccomp_selftest);
+	if (kernel_param("slimhv.jail", buf, sizeof(buf))) {
+		if (!strcmp(buf, "off")) {
+			sandbox_jail_off = true;
+			pr_warn("slimhv.jail=off: the domains' VMMs run as root in the host's namespaces, with no jail and no system call filter (for measurements only)");
+		} else if (strcmp(buf, "on")) {
+			pr_warn("slimhv.jail=%s: not \"on\" or \"off\"; leaving it on",
+				buf);
+		}
+	}
 	if (kernel_param("slimhv.jail_selftest", jail_selftest_dom,
 			 sizeof(jail_selftest_dom)))
 		pr_warn("slimhv.jail_selftest=%s: that domain's VMM tries what a hostile VMM would, from its jail, at its first start",

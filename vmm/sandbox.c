@@ -26,6 +26,7 @@
 enum seccomp_mode sandbox_mode = SECCOMP_MODE_ENFORCE;
 bool sandbox_selftest;
 bool sandbox_filter_on;
+bool sandbox_jail_off;
 
 /* A step the kernel or the caller's rights cannot take: said, not fatal. */
 #define STEP_MISSING	1

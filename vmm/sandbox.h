@@ -17,6 +17,12 @@
 /* slimhv.seccomp=on|log|off, set by PID 1 before it forks the VMMs. */
 extern enum seccomp_mode sandbox_mode;
 /*
+ * slimhv.jail=off: the VMMs run as PID 1 made them, root in the host's
+ * namespaces, with no jail and no filter. For measuring what the jail
+ * costs (make bench), never for a host that runs guests it does not trust.
+ */
+extern bool sandbox_jail_off;
+/*
  * Set in one VMM by PID 1 (slimhv.seccomp_selftest=DOMAIN, on the host
  * kernel's command line, first start only): right after the filter is
  * on, the VMM makes a forbidden system call, to prove that it dies.
