@@ -104,7 +104,7 @@ help:
 	@echo "                SIGN_KEY=KEY SIGN_CERT=CERT: sign slimhv.efi for Secure Boot (sbsign)"
 	@echo "make run        install what is missing, build, boot the appliance in the QEMU lab"
 	@echo "make check      install what is missing, build, run every test tier that can run here"
-	@echo "make bench      sizes and lab boot times (median of 5 boots)"
+	@echo "make bench      sizes, lab boot times and passthrough I/O, with and without the walls"
 	@echo "make unit       unit tests only (no /dev/kvm, no lab)"
 	@echo "make e2e        the lab tests only"
 	@echo "make soak       the reboot and triple-fault soaks at 200 each (make check runs 20)"
@@ -300,8 +300,12 @@ soak: deps
 	@python3 tests/e2e/run.py soak
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(IMG)/bench/bzImage-nomitigations
 	@python3 scripts/bench.py
+
+# make bench's "before": the host kernel without its mitigations.
+$(IMG)/bench/bzImage-nomitigations: configs/host.config $(KSCRIPTS)
+	@scripts/build-kernel.sh host-nomitigations $@
 
 checkpatch:
 	@scripts/checkpatch.sh

@@ -12,6 +12,13 @@ the lab machine (the e2e boot configuration), each figure the median:
 The lab is emulated (TCG), so times are the lab's, not a server's: compare
 them with each other, not with hardware figures.
 
+What the walls cost (README, "Least privilege"), boots interleaved with
+those above: the host kernel built without configs/host.config's section
+of CPU mitigations and hardening (images/bench/bzImage-nomitigations) and
+the appliance booted with slimhv.jail=off (each VMM as root in the host's
+namespaces), against the appliance as it ships; the passthrough figures
+below get a third run with slimhv.jail=off. BENCH_WALLS=0 skips these.
+
 Then guest I/O on the passed-through devices (DESIGN.md section 10): the
 guest kernel and initramfs run slimhv-bench (initramfs/guest/) twice in the
 same lab machine, under slimhv with the NVMe and the NIC passed through
@@ -51,8 +58,12 @@ def row(name, value, target, ok):
     print(f"  {name:<42} {value:>14}   {target:<16} {verdict}")
 
 
-def boot_once(i):
-    with Lab(f"bench-{i}", append="slimhv.config=/etc/slimhv/e2e-boot.dtb") as lab:
+def boot_once(i, variant=""):
+    """One boot of the e2e boot configuration: (slimhv ready, guest /init)
+    in seconds; @variant is one of BOOT_VARIANTS."""
+    kernel, append = BOOT_VARIANTS[variant]
+    with Lab(f"bench-{i}{variant}", kernel=kernel,
+             append="slimhv.config=/etc/slimhv/e2e-boot.dtb" + append) as lab:
         ready = lab.expect(r"slimhv: ready: .* ([\d.]+) s after kernel start",
                            HOST_DEADLINE)
         guest = lab.expect(r"boot timer: guest init \d+ reached ([\d.]+) ms after slimhv start",
@@ -84,24 +95,74 @@ def main():
             row(what, f"{size(name) / MiB:.2f} MiB", "", None)
     sys.stdout.flush()
 
-    host, guest = [], []
+    variants = [""]
+    if os.path.exists(NOMITIG_KERNEL) and os.environ.get("BENCH_WALLS", "1") != "0":
+        variants += ["-nomitigations", "-nojail"]
+    host = {v: [] for v in variants}
+    guest = {v: [] for v in variants}
+    # Interleaved, so that a busy spell of the machine hits every variant.
     for i in range(BOOTS):
-        h, g = boot_once(i)
-        host.append(h)
-        guest.append(g)
-        print(f"  boot {i + 1}/{BOOTS}: slimhv ready {h:.3f} s, guest /init {g:.3f} s",
-              file=sys.stderr)
+        for v in variants:
+            h, g = boot_once(i, v)
+            host[v].append(h)
+            guest[v].append(g)
+            print(f"  boot {i + 1}/{BOOTS}{v}: slimhv ready {h:.3f} s, "
+                  f"guest /init {g:.3f} s", file=sys.stderr)
     row(f"host kernel start -> slimhv ready (median of {BOOTS})",
-        f"{statistics.median(host):.3f} s", "", None)
+        f"{statistics.median(host['']):.3f} s", "", None)
     row(f"slimhv start -> guest /init (median of {BOOTS})",
-        f"{statistics.median(guest):.3f} s", "", None)
-    print(f"  (spread: ready {min(host):.3f}-{max(host):.3f} s, "
-          f"guest {min(guest):.3f}-{max(guest):.3f} s)")
+        f"{statistics.median(guest['']):.3f} s", "", None)
+    print(f"  (spread: ready {min(host['']):.3f}-{max(host['']):.3f} s, "
+          f"guest {min(guest['']):.3f}-{max(guest['']):.3f} s)")
     sys.stdout.flush()
+    if len(variants) > 1:
+        walls_section(host, guest)
 
     if os.environ.get("BENCH_IO", "1") != "0":
         io_section()
     return 0
+
+
+# --- what the walls cost (README, "Least privilege") ----------------------
+
+# The host kernel built without configs/host.config's section of CPU
+# mitigations and hardening (scripts/build-kernel.sh host-nomitigations).
+NOMITIG_KERNEL = os.path.join(IMAGES, "bench", "bzImage-nomitigations")
+BOOT_VARIANTS = {
+    "": (None, ""),
+    "-nomitigations": (NOMITIG_KERNEL, ""),
+    "-nojail": (None, " slimhv.jail=off"),
+}
+
+
+def walls_section(host, guest):
+    print()
+    print("what the walls cost: the host kernel's CPU mitigations and "
+          "hardening, and each VMM's jail")
+    print()
+    med = statistics.median
+    kernel, nomitig = size("bzImage"), os.path.getsize(NOMITIG_KERNEL)
+    print(f"  {'figure':<42} {'with':>10} {'without':>10} {'cost':>10}")
+
+    def line(name, with_, without, unit, digits):
+        cost = with_ - without
+        pct = f" ({cost / without * 100:+.0f}%)" if without else ""
+        print(f"  {name:<42} {with_:>{10 - len(unit)}.{digits}f}{unit} "
+              f"{without:>{10 - len(unit)}.{digits}f}{unit} "
+              f"{cost:>+{10 - len(unit)}.{digits}f}{unit}{pct}")
+    line("host bzImage, mitigations and hardening", kernel / KiB,
+         nomitig / KiB, " KiB", 0)
+    line("host kernel start -> slimhv ready", med(host[""]),
+         med(host["-nomitigations"]), " s", 3)
+    line("slimhv start -> guest /init, mitigations", med(guest[""]),
+         med(guest["-nomitigations"]), " s", 3)
+    line("slimhv start -> guest /init, jail", med(guest[""]),
+         med(guest["-nojail"]), " s", 3)
+    print(f"  (medians of {BOOTS} interleaved boots each; spread without "
+          f"mitigations: ready {min(host['-nomitigations']):.3f}-"
+          f"{max(host['-nomitigations']):.3f} s; without the jail: guest "
+          f"{min(guest['-nojail']):.3f}-{max(guest['-nojail']):.3f} s)")
+    sys.stdout.flush()
 
 
 # --- guest I/O: passthrough under slimhv vs native ------------------------
@@ -113,7 +174,7 @@ IO_FIGURES = (("disk-write", "disk write (O_DIRECT, 1 MiB blocks)"),
 IO_TARGET = 0.90
 # Native takes 20 to 60 s in the (shared) lab; slimhv's guest is nested (KVM under
 # TCG), so allow it more, but keep the whole section within minutes.
-IO_DEADLINE = {"native": 90, "slimhv": 180}
+IO_DEADLINE = {"native": 90, "slimhv": 180, "slimhv-nojail": 180}
 BENCH_MARK = re.compile(
     r"slimhv-guest: bench (?P<name>[\w-]+) MBps=(?P<mbps>[\d.]+) .*run=\d+")
 IRQS_MARK = re.compile(r"slimhv-guest: irqs \S+ \[(?P<id>\w+:\w+)\] (?P<n>\d+)")
@@ -138,6 +199,8 @@ def io_run(which):
     native = which == "native"
     append = ("slimhv.guest=bench" if native else
               "slimhv.config=/etc/slimhv/bench-passthrough.dtb")
+    if which == "slimhv-nojail":
+        append += " slimhv.jail=off"
     end = time.monotonic() + IO_DEADLINE[which]
     # Whole lines only: the console arrives in pieces.
     wanted = (r"(?:slimhv-guest: bench [\w-]+ MBps=.*"
@@ -204,7 +267,10 @@ def io_section():
           "(MB/s, best of the guest's runs)")
     print()
     results = {}
-    for which in ("native", "slimhv"):
+    runs = ["native", "slimhv"]
+    if os.environ.get("BENCH_WALLS", "1") != "0":
+        runs.append("slimhv-nojail")
+    for which in runs:
         t0 = time.monotonic()
         results[which] = io_run(which)
         figures, problems, _ = results[which]
@@ -212,31 +278,33 @@ def io_section():
               f"{sum(len(v) for v in figures.values())} measurements"
               + (f"; {'; '.join(problems)}" if problems else ""),
               file=sys.stderr)
-    native, native_problems, _ = results["native"]
-    slimhv, slimhv_problems, irqs = results["slimhv"]
+    native = results["native"][0]
+    slimhv, _, irqs = results["slimhv"]
+    nojail = results.get("slimhv-nojail", ({}, [], {}))[0]
     print(f"  {'figure':<42} {'native':>10} {'slimhv':>10} {'slimhv/native':>14}"
-          f"   {'target':<8}")
+          f"   {'target':<8} {'':<6} {'no jail':>10}")
     for key, name in IO_FIGURES:
         n = max(native[key]) if native.get(key) else None
         v = max(slimhv[key]) if slimhv.get(key) else None
+        j = max(nojail[key]) if nojail.get(key) else None
         ratio = v / n if n and v else None
         verdict = "" if ratio is None else (
             "meets" if ratio >= IO_TARGET else "MISSES")
         print(f"  {name:<42} {fmt(n):>10} {fmt(v):>10} "
               f"{(f'{ratio * 100:.0f}%' if ratio is not None else '-'):>14}"
-              f"   {'>= 90%':<8} {verdict}")
+              f"   {'>= 90%':<8} {verdict:<6} "
+              f"{fmt(j) if 'slimhv-nojail' in results else '':>10}")
     for dev, (n, woke) in sorted(irqs.items()):
         name = f"VMM wake-ups / guest interrupts, {DEVICE_NAMES.get(dev, dev)}"
         value = f"{'-' if woke is None else woke}/{n}"
         print(f"  {name:<42} {'':>10} {value:>10} {'':>14}   {'0':<8} "
               + ("" if woke is None else "meets" if woke == 0 else "MISSES"))
-    for which, problems in (("native", native_problems),
-                            ("slimhv", slimhv_problems)):
+    for which, problems in ((w, results[w][1]) for w in runs):
         if problems:
             print(f"  {which} side failed: {problems[0]}")
             for p in problems[1:]:
                 print(f"    {p}")
-    for which, figures in (("native", native), ("slimhv", slimhv)):
+    for which, figures in ((w, results[w][0]) for w in runs):
         spread = [f"{key} {min(v):.1f}-{max(v):.1f}"
                   for key, _ in IO_FIGURES if (v := figures.get(key))]
         if spread:

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Usage: lab.sh [--iommu intel|amd|none] [--append "PARAMS"] [--mem SIZE]
 #               [--smp N] [--native] [--disk FILE] [--net-opts OPTS]
-#               [--initrd FILE] [--uefi USB-IMAGE | --pxe DIR]
+#               [--initrd FILE] [--kernel FILE] [--uefi USB-IMAGE | --pxe DIR]
 #               [-- EXTRA QEMU ARGS]
 # Boots the appliance (images/bzImage + images/initramfs.img) in the lab
 # machine: QEMU's TCG with -cpu max (which emulates AMD SVM, so KVM works
@@ -15,6 +15,7 @@
 #   LAB_CPU      its -cpu (default max: the model that emulates AMD SVM)
 #   --initrd     another initramfs for the appliance's kernel (the QEMU
 #                twin of scripts/mkqemu-nested.sh)
+#   --kernel     another host kernel (make bench's kernel without mitigations)
 #   --native     boot the guest kernel (images/guest/bzImage and its initramfs)
 #                directly on the lab machine, without slimhv: the baseline
 #                of the passthrough benchmark, and a way to try guest scripts
@@ -46,6 +47,7 @@ net_opts=""
 uefi=""
 pxe=""
 initrd_opt=""
+kernel_opt=""
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 while [ $# -gt 0 ]; do
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--uefi) uefi=$2; shift 2 ;;
 	--pxe) pxe=$2; shift 2 ;;
 	--initrd) initrd_opt=$2; shift 2 ;;
+	--kernel) kernel_opt=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "lab.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -107,7 +110,8 @@ else
 	if [ -n "$native" ]; then
 		kernel=$images/guest/bzImage initrd=$images/guest/initramfs.cpio.gz
 	else
-		kernel=$images/bzImage initrd=${initrd_opt:-$images/initramfs.img}
+		kernel=${kernel_opt:-$images/bzImage}
+		initrd=${initrd_opt:-$images/initramfs.img}
 	fi
 	for f in "$kernel" "$initrd"; do
 		[ -f "$f" ] || { echo "lab.sh: $f missing: run make" >&2; exit 1; }

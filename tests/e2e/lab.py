@@ -79,11 +79,12 @@ class Lab:
 
     def __init__(self, name, append="", iommu="intel", qemu_args=(),
                  native=False, disk=None, net_opts=None, uefi=None,
-                 pxe=None, initrd=None):
+                 pxe=None, initrd=None, kernel=None):
         """@native boots the guest kernel directly (no slimhv); @disk is
         the NVMe's backing file; @net_opts is appended to the lab's
         "-netdev user" (e.g. "bootfile=slimhv-port=N"); @initrd replaces
-        the appliance's initramfs (the QEMU twin's). Through firmware
+        the appliance's initramfs (the QEMU twin's), @kernel its host
+        kernel (make bench's kernel without mitigations). Through firmware
         instead of QEMU's own kernel loading: @uefi is a disk image that
         OVMF boots as a USB stick, @pxe a directory with slimhv.ipxe that
         SeaBIOS and iPXE boot from over the network."""
@@ -124,6 +125,8 @@ class Lab:
             cmd += ["--pxe", pxe]
         if initrd:
             cmd += ["--initrd", initrd]
+        if kernel:
+            cmd += ["--kernel", kernel]
         # A second monitor, on a socket, for cpu_state(); -serial mon:stdio
         # keeps the first where -nographic puts it (Ctrl-A c).
         cmd += ["--", "-serial", "mon:stdio",
