@@ -9,6 +9,9 @@
 # and an NVMe disk. The serial console is this terminal; QEMU exits when the
 # appliance powers off.
 #   LAB_APPEND   (environment) more host kernel parameters, e.g. slimhv.verbose
+#   LAB_KVM      the lab host's KVM parameters (default kvm_amd.vgif=0: the
+#                emulated CPU's virtual GIF led to the interrupt-window loop,
+#                README, Status; LAB_KVM= boots without it)
 # The lab machine itself, for measuring other labs (make lab-flakes):
 #   LAB_QEMU     the QEMU binary (default qemu-system-x86_64)
 #   LAB_ACCEL    its -accel (default tcg,thread=multi)
@@ -120,7 +123,7 @@ else
 	# kernel's early check that the timer ticks through the (interrupt-
 	# remapped) I/O APIC, and the kernel panics although the timer works.
 	boot=(-kernel "$kernel" -initrd "$initrd"
-	      -append "console=ttyS0 $iommu_param panic=-1 no_timer_check $append ${LAB_APPEND:-}")
+	      -append "console=ttyS0 $iommu_param panic=-1 no_timer_check ${LAB_KVM-kvm_amd.vgif=0} $append ${LAB_APPEND:-}")
 fi
 
 exec "${LAB_QEMU:-qemu-system-x86_64}" \

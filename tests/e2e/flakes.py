@@ -11,7 +11,8 @@ Prints, per test and VMM, the passes, the failures with the first line of
 each failure's reason and what the harness saw of the lab machine, and the
 failures per hour of lab time; and writes the same as JSON to
 images/logs/flakes/. The lab machine is the one scripts/lab.sh starts, so
-LAB_APPEND, LAB_QEMU, LAB_ACCEL and LAB_CPU choose the lab measured.
+LAB_KVM, LAB_APPEND, LAB_QEMU, LAB_ACCEL and LAB_CPU choose the lab
+measured.
 
 A test that fails markedly more under slimhv than its twin under QEMU
 points at slimhv, not at the lab."""
@@ -39,7 +40,9 @@ def lab_description():
         "qemu": version,
         "accel": os.environ.get("LAB_ACCEL", "tcg,thread=multi"),
         "cpu": os.environ.get("LAB_CPU", "max"),
-        "append": os.environ.get("LAB_APPEND", ""),
+        "append": " ".join(filter(None, (
+            os.environ.get("LAB_KVM", "kvm_amd.vgif=0"),
+            os.environ.get("LAB_APPEND", "")))),
     }
 
 
