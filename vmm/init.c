@@ -211,7 +211,7 @@ static const char *kernel_param(const char *key, char *buf, size_t len)
  * slimhv.seccomp=on|log|off, slimhv.seccomp_selftest=DOMAIN, slimhv.jail=on|off
  * and slimhv.jail_selftest=DOMAIN.
  */
-static void read_seccomp_params(void)
+static void read_sandbox_params(void)
 {
 	char buf[16];
 
@@ -324,7 +324,7 @@ void init_main(uint64_t start_ns)
 				buf);
 	}
 
-	read_seccomp_params();
+	read_sandbox_params();
 	cfg_path = kernel_param("slimhv.config", path, sizeof(path));
 	if (!cfg_path)
 		cfg_path = SLIMHV_DEFAULT_CONFIG;

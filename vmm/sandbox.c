@@ -12,7 +12,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <grp.h>
@@ -409,17 +408,8 @@ bool sandbox_in_pid_ns(void)
 	return getpid() == 1 && getppid() == 0;
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 int sandbox_enter(const char *name, const struct jail_opts *o)
 {
-	uint64_t t0 = mono_us();
 	unsigned int bad;
 	int ret;
 
@@ -449,9 +439,6 @@ int sandbox_enter(const char *name, const struct jail_opts *o)
 				"its own mount namespace");
 	}
 	pr_info("%s: jail: %s", name, jail.on);
-	/* What the jail costs a VMM's start (make bench prints it). */
-	pr_info("%s: jail: entered in %llu us", name,
-		(unsigned long long)(mono_us() - t0));
 	if (sandbox_selftest && sandbox_filter_on) {
 		pr_info("%s: seccomp selftest: making a forbidden system call (getppid)",
 			name);
