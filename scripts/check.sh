@@ -20,7 +20,7 @@ tier() {
 	local name=$1 rc counts p f
 	shift
 	echo
-	echo "=== $name: $*"
+	echo "tier $name: $*"
 	local t0=$SECONDS
 	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
@@ -71,7 +71,7 @@ else
 fi
 
 echo
-echo "=== summary"
+echo "summary of the tiers:"
 for line in "${summary[@]}"; do
 	echo "  $line"
 done

@@ -59,7 +59,7 @@ def measure(fn, runs, label):
         result["seconds"] += secs
         if err is None:
             result["passed"] += 1
-            print(f"  ok   {label} {fn.__name__} run {i} ({secs:.0f} s)",
+            print(f"  pass {label} {fn.__name__} run {i} ({secs:.0f} s)",
                   flush=True)
             continue
         kept = run.keep_logs(f"flake{i}")

@@ -1987,7 +1987,7 @@ def main():
                       f"then passed; the first failure: {flaky[-1][1]}")
             else:
                 passed += 1
-                print(f"ok   {fn.__name__} ({took:.1f} s)")
+                print(f"pass {fn.__name__} ({took:.1f} s)")
             sys.stdout.flush()
     for name, why in flaky:
         print(f"flaky: {name}: {why}")

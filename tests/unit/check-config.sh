@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
+ok() { echo "pass $1"; passed=$((passed + 1)); }
 bad() { echo "FAIL $1"; [ -n "${2:-}" ] && echo "    $2"; failed=$((failed + 1)); }
 
 cat >"$tmp/frag" <<'F'

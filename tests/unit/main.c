@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,12 +32,17 @@ int main(int argc, char **argv)
 	const char *filter = argc > 1 ? argv[1] : NULL;
 	int passed = 0, failed = 0;
 
+	/*
+	 * One line at a time: the code under test warns on stderr, and a
+	 * block-buffered stdout in a pipe would split our lines among those.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (struct test_case *tc = cases; tc; tc = tc->next) {
 		if (filter && !strstr(tc->name, filter))
 			continue;
 		int n = run_case(tc);
 
-		printf("%s %s (%s)\n", n ? "FAIL" : "ok  ", tc->name, tc->file);
+		printf("%s %s (%s)\n", n ? "FAIL" : "pass", tc->name, tc->file);
 		if (n)
 			failed++;
 		else
