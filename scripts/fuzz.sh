@@ -61,7 +61,7 @@ report() {
 	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	total_runs=$((total_runs + ${runs:-0}))
-	printf '  fuzz_%-10s %4d s %10s runs  cov %-5s ft %-6s corpus %-5s %s\n' \
+	printf '  fuzz_%-10s %4d s %10s execs  cov %-5s ft %-6s corpus %-5s %s\n' \
 		"$name" "$secs" "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
 }
 
@@ -129,7 +129,7 @@ for name in "${names[@]}"; do
 	fi
 done
 if [ "$mode" = run ]; then
-	echo "fuzz: ${#names[@]} harnesses, $time_each s each, $total_runs runs in all"
+	echo "fuzz: ${#names[@]} harnesses, $time_each s each, $total_runs inputs executed in all"
 fi
 # One harness, one test: the line scripts/check.sh counts.
 echo "fuzz-$mode: $passed passed, $failed failed"
