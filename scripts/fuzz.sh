@@ -2,7 +2,8 @@
 # Runs the libFuzzer harnesses of tests/fuzz/ (built by `make fuzzers`
 # into images/fuzz/).
 #
-#   fuzz.sh run [NAME...]     fuzz each harness for FUZZ_TIME seconds (300)
+#   fuzz.sh run [NAME...]     fuzz each harness for FUZZ_TIME seconds (300),
+#                             FUZZ_JOBS of them at a time (one per CPU)
 #   fuzz.sh replay [NAME...]  run every file of the corpora once
 #
 # NAME is a harness (config, bzimage, vdev, ...); the default is all. The
@@ -60,7 +61,6 @@ report() {
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
-	total_runs=$((total_runs + ${runs:-0}))
 	printf '  fuzz_%-10s %4d s %10s execs  cov %-5s ft %-6s corpus %-5s %s\n' \
 		"$name" "$secs" "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
 }
@@ -77,11 +77,8 @@ fuzz_one() {
 	if [ $rc -ne 0 ]; then
 		report "$name" "$log" $((SECONDS - t0)) "FAILED (exit $rc)"
 		show_failure "$log"
-		status=1
-		failed=$((failed + 1))
 	else
 		report "$name" "$log" $((SECONDS - t0)) ok
-		passed=$((passed + 1))
 		if [ "$merge" = 1 ]; then
 			local before after
 			before=$(find "$corpus" -type f | wc -l)
@@ -92,6 +89,38 @@ fuzz_one() {
 		fi
 	fi
 	rm -rf "$new"
+	return $((rc != 0))
+}
+
+# Each harness is single-threaded: FUZZ_JOBS of them run side by side, each
+# for its full time, their reports printed in order once all have ended.
+fuzz_all() {
+	local jobs=${FUZZ_JOBS:-$(nproc)} name res runs
+	for name in "$@"; do
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		res=$out/logs/$name.result
+		(
+			fuzz_one "$name"
+			echo $? >"$res.rc"
+		) >"$res" 2>&1 &
+	done
+	wait
+	for name in "$@"; do
+		res=$out/logs/$name.result
+		cat "$res"
+		if [ "$(cat "$res.rc" 2>/dev/null)" = 0 ]; then
+			passed=$((passed + 1))
+		else
+			status=1
+			failed=$((failed + 1))
+		fi
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' \
+			"$out/logs/$name.log" | tail -n 1)
+		total_runs=$((total_runs + ${runs:-0}))
+		rm -f "$res" "$res.rc"
+	done
 }
 
 replay_one() {
@@ -115,20 +144,20 @@ replay_one() {
 	fi
 }
 
+built=()
 for name in "${names[@]}"; do
 	if [ ! -x "$out/fuzz_$name" ]; then
 		echo "  fuzz_$name: $out/fuzz_$name is not built (make fuzzers)"
 		status=1
 		failed=$((failed + 1))
-		continue
-	fi
-	if [ "$mode" = run ]; then
-		fuzz_one "$name"
+	elif [ "$mode" = run ]; then
+		built+=("$name")
 	else
 		replay_one "$name"
 	fi
 done
 if [ "$mode" = run ]; then
+	[ ${#built[@]} -gt 0 ] && fuzz_all "${built[@]}"
 	echo "fuzz: ${#names[@]} harnesses, $time_each s each, $total_runs inputs executed in all"
 fi
 # One harness, one test: the line scripts/check.sh counts.
