@@ -23,20 +23,6 @@ EXIT_DEADLINE = 90
 FIRMWARE_DEADLINE = 240
 
 
-# A guest in the lab sometimes stops until an interrupt reaches it: QEMU
-# 7.2's emulated SVM can lose an interrupt of the lab machine's CPUs
-# (README, Status). Any interrupt to the stalled vCPU ends it; a key on
-# the console is one. After this long with no console output, expect()
-# presses Enter, once per silence, and says so in the test's output: a
-# nudge does not make a check pass, it only lets the guest go on to be
-# checked.
-NUDGE_AFTER = float(os.environ.get("LAB_NUDGE_AFTER", 45)) or float("inf")
-# Before each nudge, the lab machine's CPUs are read through QEMU's monitor
-# (halted or not, where they run, their local APIC) into images/logs/
-# NAME.diag, and a one-line summary goes to the test's output: what a stall
-# looks like from outside, to tell a lost wakeup from a stuck guest.
-
-
 # Signals that mean QEMU itself crashed (the harness's own kill is SIGKILL).
 CRASH_SIGNALS = (4, 6, 7, 8, 11)
 
@@ -103,7 +89,6 @@ class Lab:
         self.text = ""
         self.pos = 0
         self.last_output = time.monotonic()
-        self.nudges = 0
         self.broken = None      # why the lab machine is proven broken
         self.waiting = {}       # (cpu, vector) -> since when, IF seen on
         self.probed = time.monotonic()
@@ -288,8 +273,6 @@ class Lab:
                 left = deadline - time.monotonic()
                 if left <= 0 or self.eof or self.broken:
                     break
-                if time.monotonic() - self.last_output > NUDGE_AFTER:
-                    self._nudge()
                 self.cond.wait(min(left, 1.0))
         if self.broken:
             why = f"the lab machine broke: {self.broken}"
@@ -328,19 +311,6 @@ class Lab:
             return 0
         return -rc if rc is not None and -rc in CRASH_SIGNALS else 0
 
-    def _nudge(self):
-        """Enter on the console after a silence (see NUDGE_AFTER)."""
-        self.nudges += 1
-        self.last_output = time.monotonic()
-        print(f"    {self.name}: {NUDGE_AFTER} s without console output: "
-              f"pressing Enter (nudge {self.nudges}); lab CPUs: "
-              f"{self.cpu_state()}", flush=True)
-        try:
-            self.proc.stdin.write(b"\r")
-            self.proc.stdin.flush()
-        except OSError:
-            pass
-
     def hmp(self, *commands, timeout=5):
         """@commands on QEMU's human monitor, in one session; what it
         answered, or '' if it did not."""
@@ -364,13 +334,13 @@ class Lab:
             pass
         return out.decode("utf-8", "replace").replace("\r", "")
 
-    def cpu_state(self, when=None):
+    def cpu_state(self, when):
         """Each lab CPU's halted flag and RIP in one line; the full
         registers and local APICs go to the .diag file."""
         regs = self.hmp("info registers -a")
         apics = self.lapics(regs.count("CPU#"))
         with open(self.diag_path, "a") as f:
-            f.write(f"=== {when or f'nudge {self.nudges}'} at "
+            f.write(f"=== {when} at "
                     f"{self.elapsed():.1f} s\n"
                     f"{regs}\n{apics}\n")
         cpus = re.findall(r"RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S)
