@@ -40,6 +40,7 @@ PURE_SRCS := \
 	devices/virtio.c \
 	devices/virtio_pci.c \
 	devices/virtio_console.c \
+	devices/netring.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 
