@@ -41,6 +41,7 @@ PURE_SRCS := \
 	devices/virtio_pci.c \
 	devices/virtio_console.c \
 	devices/netring.c \
+	devices/netswitch.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 
