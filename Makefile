@@ -42,6 +42,7 @@ PURE_SRCS := \
 	devices/virtio_console.c \
 	devices/netring.c \
 	devices/netswitch.c \
+	devices/netoffload.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 
