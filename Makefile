@@ -43,6 +43,7 @@ PURE_SRCS := \
 	devices/netring.c \
 	devices/netswitch.c \
 	devices/netoffload.c \
+	devices/virtio_net.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 

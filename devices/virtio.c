@@ -232,6 +232,17 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq, unsigned int n)
+{
+	if (n > vq->in_flight)
+		n = vq->in_flight;
+	vq->last_avail -= (uint16_t)n;
+	vq->in_flight -= n;
+	if (vq->event_idx && vq->enabled && !vq->broken)
+		__atomic_store_n(avail_event(vq), htole16(vq->last_avail),
+				 __ATOMIC_RELAXED);
+}
+
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *e;

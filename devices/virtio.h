@@ -24,8 +24,11 @@
 #define VIRTQ_DESC_ALIGN	16
 #define VIRTQ_AVAIL_ALIGN	2
 #define VIRTQ_USED_ALIGN	4
-/* Segments of a chain a device sees; the rest are counted, not kept. */
-#define VIRTQ_CHAIN_IOV		16
+/*
+ * Segments of a chain a device sees; the rest are counted, not kept. A
+ * Linux virtio-net skb is up to MAX_SKB_FRAGS (17) + 2.
+ */
+#define VIRTQ_CHAIN_IOV		32
 
 struct virtq_iov {
 	void *base;		/* host address, checked inside guest RAM */
@@ -90,6 +93,11 @@ int virtq_enable(struct virtq *vq, const struct guest_mem *mem,
  * then broken: ->broken is set), -EIO on a broken or disabled queue.
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
+/*
+ * Put back the last @n chains popped, none of them pushed: the next pops
+ * take them again (a device that popped more than it could use).
+ */
+void virtq_unpop(struct virtq *vq, unsigned int n);
 /* Give chain @head back with @len bytes written: -EINVAL if not popped. */
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 /*
