@@ -69,6 +69,7 @@ int netoff_check(const struct netoff_hdr *h, size_t len, unsigned int caps)
 		return -EINVAL;
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (!(caps & NETOFF_CSUM) || h->csum_start < ETH_HLEN ||
+		    (h->csum_offset & 1) ||
 		    (size_t)h->csum_start + h->csum_offset + 2 > len)
 			return -EINVAL;
 	}
@@ -110,7 +111,8 @@ int netoff_fill_csum(uint8_t *frame, size_t len, const struct netoff_hdr *h)
 {
 	size_t at = (size_t)h->csum_start + h->csum_offset;
 
-	if (h->csum_start < ETH_HLEN || at + 2 > len)
+	/* An odd offset is no 16-bit word of the sum: no protocol has one. */
+	if (h->csum_start < ETH_HLEN || (h->csum_offset & 1) || at + 2 > len)
 		return -EINVAL;
 	/* The field holds the pseudo-header's sum: it is summed too. */
 	put16(frame + at, (uint16_t)~netoff_fold(netoff_sum(frame +

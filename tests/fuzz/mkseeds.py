@@ -537,11 +537,80 @@ def seeds_ctl():
                                   b"st\x00op net\n\n"))
 
 
+# --- netoffload: caps, a virtio-net header, a frame ----------------------
+
+def off_input(caps, flags, gso_type, gso_size, csum_start, csum_offset,
+              frame):
+    return struct.pack("<BBBHHHH", caps, flags, gso_type, gso_size,
+                       csum_start, csum_offset, len(frame)) + frame
+
+
+def tcp_frame(v6, vlan, payload):
+    eth = b"\x02" * 12
+    if vlan:
+        eth += b"\x81\x00\x00\x05"
+    eth += b"\x86\xdd" if v6 else b"\x08\x00"
+    tcp = struct.pack(">HHIIBBHHH", 12345, 80, 0xfffff000, 0, 0x80,
+                      0x10 | 0x08 | 0x01 | 0x80, 0xffff, 0, 0) + bytes(12)
+    data = bytes((i * 7) & 0xff for i in range(payload))
+    if v6:
+        ip = struct.pack(">IHBB", 0x60000000, 0, 6, 64) + \
+            bytes(range(0x20, 0x40))
+    else:
+        ip = struct.pack(">BBHHHBBH", 0x45, 0, 0, 0x1234, 0x4000, 64, 6,
+                         0) + b"\x0a\x00\x00\x01\x0a\x00\x00\x02"
+    return eth + ip + tcp + data, len(eth) + len(ip)
+
+
+def seeds_netoffload():
+    all_caps = 0xf
+    for name, v6, vlan, payload, mss in (
+            ("tso4", False, False, 6000, 1448),
+            ("tso4-vlan", False, True, 3000, 1000),
+            ("tso6", True, False, 5000, 1428),
+            ("tso4-no-payload", False, False, 0, 1448)):
+        frame, l4 = tcp_frame(v6, vlan, payload)
+        out("netoffload", name, off_input(0, 1, 4 if v6 else 1, mss, l4, 16,
+                                          frame))
+    frame, l4 = tcp_frame(False, False, 100)
+    out("netoffload", "csum-only", off_input(0, 1, 0, 0, l4, 16, frame))
+    out("netoffload", "passes", off_input(all_caps, 1, 1, 1448, l4, 16,
+                                          frame))
+    # regression: an odd csum_offset (fuzz_netoffload)
+    out("netoffload", "regress-odd-csum-offset",
+        off_input(8, 0x2c, 1, 0x1000, 16, 0x3f25, b"?" * 0x3f3f))
+
+
+# --- netring: 1-byte operations of fuzz_netring.c ------------------------
+
+def seeds_netring():
+    (SEND, PUBLISH, RECV, DONE, WAIT_DATA, WAIT_SPACE, TX_ATTACH, RX_ATTACH,
+     EVIL_TX, EVIL_RX, EVIL_DATA) = range(11)
+
+    def send(n, fill, big=0):
+        return struct.pack("<BHBB", SEND, n, big, fill)
+
+    flow = b""
+    for i in range(40):
+        flow += send(60 + 97 * i, i) + send(1514, i + 1)
+        flow += bytes([PUBLISH, RECV, RECV, DONE])
+    out("netring", "flow", flow)
+    out("netring", "full", send(0xffff, 1, 1) * 5 +
+        bytes([PUBLISH]) + struct.pack("<BH", WAIT_SPACE, 0xffff) +
+        bytes([RECV, DONE, WAIT_DATA]) + send(100, 2) + bytes([PUBLISH]))
+    out("netring", "hostile", send(100, 1) + bytes([PUBLISH]) +
+        struct.pack("<BBI", EVIL_TX, 0, 0x7fffffff) + bytes([RECV]) +
+        bytes([TX_ATTACH, RECV]) + send(50, 3) + bytes([PUBLISH]) +
+        struct.pack("<BII", EVIL_DATA, 0, 0xffffffff) + bytes([RECV]) +
+        struct.pack("<BBI", EVIL_RX, 0, 12345) + send(10, 4) +
+        bytes([RX_ATTACH]) + send(10, 5) + bytes([PUBLISH, RECV, DONE]))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: mkseeds.py DTB_DIR")
     for h in ("config", "bzimage", "vdev", "uart8250", "cmdline", "pci",
-              "acpi", "virtqueue", "virtio_pci", "ctl"):
+              "acpi", "virtqueue", "virtio_pci", "ctl", "netoffload", "netring"):
         clear_seeds(h)
         os.makedirs(os.path.join(CORPUS, h), exist_ok=True)
     seeds_config(sys.argv[1])
@@ -554,6 +623,8 @@ def main():
     seeds_virtqueue()
     seeds_virtio_pci()
     seeds_ctl()
+    seeds_netoffload()
+    seeds_netring()
 
 
 if __name__ == "__main__":

@@ -203,6 +203,9 @@ TEST(netoffload_fill_csum_udp)
 	CHECK_EQ(netoff_fold(sum), 0xffff);
 	h.csum_offset = 20;
 	CHECK_EQ(netoff_fill_csum(f, sizeof(f), &h), -EINVAL);
+	/* Found by fuzz_netoffload: an odd offset is no word of the sum. */
+	h.csum_offset = 5;
+	CHECK_EQ(netoff_fill_csum(f, sizeof(f), &h), -EINVAL);
 	h.csum_start = 2;
 	h.csum_offset = 0;
 	CHECK_EQ(netoff_fill_csum(f, sizeof(f), &h), -EINVAL);
@@ -235,6 +238,9 @@ TEST(netoffload_check_refusals)
 	h.csum_start = (uint16_t)len;
 	CHECK_EQ(netoff_check(&h, len, all), -EINVAL);
 	h.csum_start = 10;
+	CHECK_EQ(netoff_check(&h, len, all), -EINVAL);
+	h.csum_start = 34;
+	h.csum_offset = 15;
 	CHECK_EQ(netoff_check(&h, len, all), -EINVAL);
 	/* A plain frame with no offload is always fine. */
 	memset(&h, 0, sizeof(h));
