@@ -39,7 +39,7 @@ def lab_description():
     return {
         "qemu": version,
         "accel": os.environ.get("LAB_ACCEL", "tcg,thread=multi"),
-        "cpu": os.environ.get("LAB_CPU", "max"),
+        "cpu": os.environ.get("LAB_CPU", "EPYC"),
         "append": " ".join(filter(None, (
             os.environ.get("LAB_KVM", "kvm_amd.vgif=0"),
             os.environ.get("LAB_APPEND", "")))),
