@@ -15,6 +15,7 @@
 
 #include "libfdt.h"
 #include "vmm/compiler.h"
+#include "devices/netswitch.h"
 #include "vmm/config.h"
 
 #define MSG_VAL_MAX	64	/* bytes of an untrusted string in a message */
@@ -163,6 +164,46 @@ bool config_name_valid(const char *name)
 			return false;
 	}
 	return i > 0;
+}
+
+/* @n hex digits at @s (no more, no fewer). */
+static bool hex_digits(const char *s, unsigned int n, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = v << 4 | (uint32_t)(c - 'A' + 10);
+		else
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+int parse_mac(const char *s, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		uint32_t v;
+
+		if (!hex_digits(s, 2, &v) || s[2] != (i == 5 ? '\0' : ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)v;
+		s += 3;
+	}
+	return 0;
+}
+
+void format_mac(char buf[18], const uint8_t mac[6])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
 }
 
 int parse_size(const char *s, uint64_t *bytes)
@@ -691,6 +732,75 @@ static int prop_devices(struct parser *p, const char *path,
 	return 0;
 }
 
+/* "NET" or "NET=02:00:00:00:00:01", each network once. */
+static int prop_interfaces(struct parser *p, const char *path,
+			   const struct prop_val *v, struct domain_config *d)
+{
+	const char *s = v->data, *end = v->data + v->len, *eq;
+	char shown[MSG_VAL_MAX];
+	struct iface_config *ifc;
+	size_t n;
+
+	if (v->len <= 0 || end[-1] != '\0')
+		return fail(p, path, "interfaces must be a list of strings, e.g. %s",
+			    v->example);
+	for (; s < end; s += strlen(s) + 1) {
+		config_printable(shown, sizeof(shown), s, end - s);
+		if (d->nr_ifaces == CONFIG_MAX_IFACES)
+			return fail(p, path, "interfaces lists more than %d",
+				    CONFIG_MAX_IFACES);
+		ifc = &d->ifaces[d->nr_ifaces];
+		memset(ifc, 0, sizeof(*ifc));
+		eq = strchr(s, '=');
+		n = eq ? (size_t)(eq - s) : strlen(s);
+		if (!n || n > CONFIG_NAME_MAX)
+			return fail(p, path, "interface \"%s\" names no network (e.g. %s)",
+				    shown, v->example);
+		memcpy(ifc->network, s, n);
+		ifc->network[n] = '\0';
+		if (eq) {
+			if (parse_mac(eq + 1, ifc->mac))
+				return fail(p, path, "interface \"%s\": the MAC is not six hex bytes like 02:00:00:00:00:01",
+					    shown);
+			if (netsw_mac_multicast(ifc->mac) ||
+			    netsw_mac_zero(ifc->mac))
+				return fail(p, path, "interface \"%s\": the MAC is %s, not a unicast address",
+					    shown, netsw_mac_zero(ifc->mac) ?
+					    "zero" : "multicast");
+			ifc->mac_given = true;
+		}
+		for (unsigned int i = 0; i < d->nr_ifaces; i++)
+			if (!strcmp(d->ifaces[i].network, ifc->network))
+				return fail(p, path, "two interfaces on network \"%s\"",
+					    ifc->network);
+		d->nr_ifaces++;
+	}
+	return 0;
+}
+
+/* The networks this domain bridges (or routes) onto: resolved later. */
+static int prop_bridges(struct parser *p, const char *path,
+			const struct prop_val *v, struct domain_config *d)
+{
+	const char *s = v->data, *end = v->data + v->len;
+	char shown[MSG_VAL_MAX];
+
+	if (v->len <= 0 || end[-1] != '\0')
+		return fail(p, path, "bridges must be a list of strings, e.g. %s",
+			    v->example);
+	for (; s < end; s += strlen(s) + 1) {
+		config_printable(shown, sizeof(shown), s, end - s);
+		if (!*s || strlen(s) > CONFIG_NAME_MAX)
+			return fail(p, path, "bridges: \"%s\" is no network name",
+				    shown);
+		if (d->nr_bridges == CONFIG_MAX_IFACES)
+			return fail(p, path, "bridges lists more than %d",
+				    CONFIG_MAX_IFACES);
+		memcpy(d->bridges[d->nr_bridges++], s, strlen(s) + 1);
+	}
+	return 0;
+}
+
 /*
  * A domain property: @cell when its value is one 32-bit cell (a kernel
  * parameter gives it as a decimal number), @override when a kernel
@@ -732,6 +842,9 @@ static const struct prop_handler domain_props[] = {
 	  prop_start_delay },
 	{ "devices", "devices = \"0000:00:03.0\", \"class:nvme\"", false, false,
 	  false, prop_devices },
+	{ "interfaces", "interfaces = \"lan\", \"dmz=02:00:00:00:00:01\"",
+	  false, false, false, prop_interfaces },
+	{ "bridges", "bridges = \"lan\"", false, false, false, prop_bridges },
 };
 
 #define NR_DOMAIN_PROPS	ARRAY_SIZE(domain_props)
@@ -918,6 +1031,189 @@ static int find_domains(struct parser *p)
 	return found;
 }
 
+/* Networks */
+
+static int parse_network(struct parser *p, int node, const char *name,
+			 const char *path, struct network_config *n)
+{
+	char shown[MSG_VAL_MAX];
+	struct prop_val v;
+	const char *compat;
+	bool has_mtu = false;
+	uint32_t mtu;
+	int len, prop, ret;
+
+	compat = fdt_getprop(p->fdt, node, "compatible", &len);
+	if (!compat || !strlist_has(compat, len, "slimhv,network"))
+		return fail(p, path, "not a network: no compatible = \"slimhv,network\"");
+	if (!config_name_valid(name))
+		return fail(p, path, "bad network name (use 1 to %d of a-z, 0-9, '_' and '-')",
+			    CONFIG_NAME_MAX);
+	if (fdt_first_subnode(p->fdt, node) >= 0)
+		return fail(p, path, "unexpected node in a network");
+	memcpy(n->name, name, strlen(name) + 1);
+	n->mtu = CONFIG_MTU_DEFAULT;
+	fdt_for_each_property_offset(prop, p->fdt, node) {
+		v.data = fdt_getprop_by_offset(p->fdt, prop, &v.name, &v.len);
+		if (!v.data)
+			return fail(p, path, "cannot read a property: %s",
+				    fdt_strerror(v.len));
+		if (!strcmp(v.name, "compatible"))
+			continue;
+		if (strcmp(v.name, "mtu")) {
+			config_printable(shown, sizeof(shown), v.name, SIZE_MAX);
+			return fail(p, path, "unknown property \"%s\" (a network has compatible and mtu)",
+				    shown);
+		}
+		if (has_mtu)
+			return fail(p, path, "mtu is given twice");
+		has_mtu = true;
+		v.example = "mtu = <1500>";
+		ret = prop_u32(p, path, &v, &mtu);
+		if (ret)
+			return ret;
+		if (mtu < CONFIG_MTU_MIN || mtu > CONFIG_MTU_MAX)
+			return fail(p, path, "mtu %u is not from %d to %d",
+				    mtu, CONFIG_MTU_MIN, CONFIG_MTU_MAX);
+		n->mtu = mtu;
+	}
+	if (prop != -FDT_ERR_NOTFOUND)
+		return fail(p, path, "cannot read the properties: %s",
+			    fdt_strerror(prop));
+	return 0;
+}
+
+/* /networks, if there is one: its networks into @cfg. */
+static int parse_networks(struct parser *p, struct slimhv_config *cfg)
+{
+	char path[PATH_MAX_LEN + 16], shown[MSG_VAL_MAX];
+	int node, nets = -1, ret;
+	const char *name;
+
+	fdt_for_each_subnode(node, p->fdt, 0) {
+		name = fdt_get_name(p->fdt, node, NULL);
+		if (!name || strcmp(name, "networks"))
+			continue;
+		if (nets >= 0)
+			return fail(p, "/networks", "the node appears twice");
+		nets = node;
+	}
+	if (nets < 0)
+		return 0;
+	if (fdt_first_property_offset(p->fdt, nets) >= 0)
+		return fail(p, "/networks", "unexpected property (a network's settings go in its node)");
+	fdt_for_each_subnode(node, p->fdt, nets) {
+		name = fdt_get_name(p->fdt, node, NULL);
+		if (!name)
+			return fail(p, "/networks", "cannot read a node name");
+		config_printable(shown, sizeof(shown), name, SIZE_MAX);
+		snprintf(path, sizeof(path), "/networks/%s", shown);
+		if (cfg->nr_networks == CONFIG_MAX_NETWORKS)
+			return fail(p, path, "more than %d networks",
+				    CONFIG_MAX_NETWORKS);
+		ret = parse_network(p, node, name, path,
+				    &cfg->networks[cfg->nr_networks]);
+		if (ret)
+			return ret;
+		for (unsigned int i = 0; i < cfg->nr_networks; i++)
+			if (!strcmp(cfg->networks[i].name, name))
+				return fail(p, path, "a second network named \"%s\"",
+					    name);
+		cfg->nr_networks++;
+	}
+	return 0;
+}
+
+static int find_network(const struct slimhv_config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->nr_networks; i++)
+		if (!strcmp(cfg->networks[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* "lan, dmz", or "none": for messages. */
+static void network_names(const struct slimhv_config *cfg, char *buf,
+			  size_t len)
+{
+	size_t at = 0;
+
+	snprintf(buf, len, "none");
+	for (unsigned int i = 0; i < cfg->nr_networks && at < len; i++)
+		at += snprintf(buf + at, len - at, "%s%s", i ? ", " : "",
+			       cfg->networks[i].name);
+}
+
+/*
+ * Each interface on a network that exists, with a MAC (derived where the
+ * file gives none) that no other interface has; bridges among the
+ * domain's interfaces; no network with more ports than a switch takes.
+ */
+static int check_networks(struct parser *p, struct slimhv_config *cfg)
+{
+	unsigned int ports[CONFIG_MAX_NETWORKS] = { 0 };
+	char path[PATH_MAX_LEN], names[CONFIG_MAX_NETWORKS * 34], mac[18];
+	struct domain_config *d, *o;
+	struct iface_config *ifc;
+	int net;
+
+	for (unsigned int i = 0; i < cfg->nr_domains; i++) {
+		d = &cfg->domains[i];
+		domain_path(path, sizeof(path), d->name);
+		for (unsigned int j = 0; j < d->nr_ifaces; j++) {
+			ifc = &d->ifaces[j];
+			net = find_network(cfg, ifc->network);
+			if (net < 0) {
+				network_names(cfg, names, sizeof(names));
+				return fail(p, path, "interface on an unknown network \"%s\" (the networks in /networks: %s)",
+					    ifc->network, names);
+			}
+			ifc->net = (unsigned int)net;
+			if (++ports[net] > CONFIG_NET_MAX_PORTS)
+				return fail(p, path, "network \"%s\" has more than %d interfaces",
+					    ifc->network, CONFIG_NET_MAX_PORTS);
+			if (!ifc->mac_given)
+				netsw_derive_mac(d->name, ifc->network,
+						 ifc->mac);
+		}
+		for (unsigned int j = 0; j < d->nr_bridges; j++) {
+			unsigned int k;
+
+			for (k = 0; k < d->nr_ifaces; k++)
+				if (!strcmp(d->ifaces[k].network,
+					    d->bridges[j]))
+					break;
+			if (k == d->nr_ifaces)
+				return fail(p, path, "bridges \"%s\", but the domain has no interface on it",
+					    d->bridges[j]);
+			d->ifaces[k].bridge = true;
+		}
+	}
+	/* Every pair of interfaces, across domains and within one. */
+	for (unsigned int i = 0; i < cfg->nr_domains; i++) {
+		d = &cfg->domains[i];
+		for (unsigned int j = 0; j < d->nr_ifaces; j++) {
+			for (unsigned int k = 0; k <= i; k++) {
+				o = &cfg->domains[k];
+				for (unsigned int l = 0; l < o->nr_ifaces; l++) {
+					if ((k == i && l >= j) ||
+					    memcmp(o->ifaces[l].mac,
+						   d->ifaces[j].mac, 6))
+						continue;
+					domain_path(path, sizeof(path),
+						    d->name);
+					format_mac(mac, d->ifaces[j].mac);
+					return fail(p, path, "MAC %s on \"%s\" is also /domains/%s's on \"%s\"",
+						    mac, d->ifaces[j].network,
+						    o->name,
+						    o->ifaces[l].network);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 static int parse_all(struct parser *p, size_t size, struct slimhv_config *cfg)
 {
 	char path[PATH_MAX_LEN];
@@ -927,6 +1223,9 @@ static int parse_all(struct parser *p, size_t size, struct slimhv_config *cfg)
 	ret = check_blob(p, size);
 	if (!ret)
 		ret = check_root(p);
+	if (ret)
+		return ret;
+	ret = parse_networks(p, cfg);
 	if (ret)
 		return ret;
 	domains = find_domains(p);
@@ -953,6 +1252,8 @@ static int parse_all(struct parser *p, size_t size, struct slimhv_config *cfg)
 	if (!cfg->nr_domains)
 		return fail(p, "/domains", "no domains (add a node with compatible = \"slimhv,domain\")");
 	ret = check_domains(p, cfg);
+	if (!ret)
+		ret = check_networks(p, cfg);
 	if (ret)
 		return ret;
 	sort_domains(cfg);

@@ -85,6 +85,12 @@
 #define CONFIG_MEM_ALIGN	4096ULL
 #define CONFIG_REBOOT_LIMIT	10	/* reboots a minute at full speed */
 #define CONFIG_REBOOT_LIMIT_MAX	10000
+#define CONFIG_MAX_NETWORKS	8
+#define CONFIG_MAX_IFACES	4	/* interfaces of one domain */
+#define CONFIG_NET_MAX_PORTS	16	/* interfaces on one network */
+#define CONFIG_MTU_MIN		68
+#define CONFIG_MTU_MAX		65535
+#define CONFIG_MTU_DEFAULT	1500
 
 enum restart_policy {
 	RESTART_STAY_DOWN,
@@ -115,6 +121,21 @@ struct dev_match {
 	char text[32];			/* as written */
 };
 
+/* A network between domains: /networks/NAME. */
+struct network_config {
+	char name[32];
+	unsigned int mtu;
+};
+
+/* One of a domain's interfaces: "NET" or "NET=MAC" in interfaces. */
+struct iface_config {
+	char network[32];
+	unsigned int net;	/* index in slimhv_config.networks */
+	uint8_t mac[6];
+	bool mac_given;		/* else derived from the domain and network */
+	bool bridge;		/* bridges = "NET": may send from other MACs */
+};
+
 struct domain_config {
 	char name[32];
 	unsigned int cpus;
@@ -130,9 +151,16 @@ struct domain_config {
 	unsigned int start_delay_ms;
 	unsigned int nr_devices;
 	struct dev_match devices[CONFIG_MAX_DEVICES];
+	unsigned int nr_ifaces;
+	struct iface_config ifaces[CONFIG_MAX_IFACES];
+	/* bridges = "NET", ...: resolved against ifaces once all are read. */
+	unsigned int nr_bridges;
+	char bridges[CONFIG_MAX_IFACES][32];
 };
 
 struct slimhv_config {
+	unsigned int nr_networks;
+	struct network_config networks[CONFIG_MAX_NETWORKS];
 	unsigned int nr_domains;
 	/* sorted in boot order */
 	struct domain_config domains[CONFIG_MAX_DOMAINS];
@@ -194,6 +222,10 @@ const char *hugepages_mode_name(enum hugepages_mode m);
 
 /* A domain name: 1 to 31 of a-z, 0-9, '_' and '-'. */
 bool config_name_valid(const char *name);
+
+/* "02:00:00:00:00:01" (six hex bytes, colons): 0 or -EINVAL. */
+int parse_mac(const char *s, uint8_t mac[6]);
+void format_mac(char buf[18], const uint8_t mac[6]);
 
 /*
  * Copies at most @srclen bytes of @src (up to a NUL) into @dst for a

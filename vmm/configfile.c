@@ -44,8 +44,41 @@ int config_load_file(const char *path, struct slimhv_config *cfg,
 	return ret;
 }
 
+/* Each network, and the interfaces (ports) on it. */
+static void print_networks(FILE *f, const struct slimhv_config *cfg)
+{
+	char mac[18];
+
+	for (unsigned int n = 0; n < cfg->nr_networks; n++) {
+		unsigned int ports = 0;
+
+		fprintf(f, "network %s: mtu %u\n", cfg->networks[n].name,
+			cfg->networks[n].mtu);
+		for (unsigned int i = 0; i < cfg->nr_domains; i++) {
+			const struct domain_config *d = &cfg->domains[i];
+
+			for (unsigned int j = 0; j < d->nr_ifaces; j++) {
+				const struct iface_config *ifc = &d->ifaces[j];
+
+				if (ifc->net != n)
+					continue;
+				format_mac(mac, ifc->mac);
+				fprintf(f, "  port %s %s%s%s\n", d->name, mac,
+					ifc->mac_given ? "" : " (derived)",
+					ifc->bridge ? ", bridges" : "");
+				ports++;
+			}
+		}
+		if (!ports)
+			fprintf(f, "  no ports\n");
+	}
+	if (cfg->nr_networks)
+		fprintf(f, "note: networks are checked, not carried: domains with interfaces do not start yet\n");
+}
+
 void config_print(FILE *f, const struct slimhv_config *cfg)
 {
+	print_networks(f, cfg);
 	for (unsigned int i = 0; i < cfg->nr_domains; i++) {
 		const struct domain_config *d = &cfg->domains[i];
 
@@ -60,6 +93,12 @@ void config_print(FILE *f, const struct slimhv_config *cfg)
 			fprintf(f, "  initrd %s\n", d->initrd);
 		if (d->cmdline[0])
 			fprintf(f, "  cmdline %s\n", d->cmdline);
+		if (d->nr_ifaces) {
+			fprintf(f, "  interfaces");
+			for (unsigned int j = 0; j < d->nr_ifaces; j++)
+				fprintf(f, " %s", d->ifaces[j].network);
+			fprintf(f, "\n");
+		}
 		if (d->nr_devices) {
 			fprintf(f, "  devices");
 			for (unsigned int j = 0; j < d->nr_devices; j++)

@@ -478,7 +478,15 @@ static int domain_prepare(struct domain_proc *dp)
 
 	if (dp->prepared)
 		return 0;
-	ret = host_prepare(dp->cfg, &dp->assign, err, sizeof(err));
+	if (dp->cfg->nr_ifaces) {
+		/* Checked by the parser, not carried yet (README, Status). */
+		snprintf(err, sizeof(err), "its interfaces (on network \"%s\"%s) need networks between domains, which this slimhv does not carry yet",
+			 dp->cfg->ifaces[0].network,
+			 dp->cfg->nr_ifaces > 1 ? " and more" : "");
+		ret = -EOPNOTSUPP;
+	} else {
+		ret = host_prepare(dp->cfg, &dp->assign, err, sizeof(err));
+	}
 	for (unsigned int j = 0; !ret && j < sv.nr; j++) {
 		if (&sv.doms[j] == dp || !sv.doms[j].prepared)
 			continue;

@@ -198,6 +198,50 @@ def cli_help():
     assert rc == 0 and "--kernel" in out and "--mem" in out, out
 
 
+NETWORKS_DTS = """/dts-v1/;
+/ {
+	compatible = "slimhv,config-v1";
+	networks {
+		lan { compatible = "slimhv,network"; mtu = <9000>; };
+	};
+	domains {
+		net { compatible = "slimhv,domain"; memory = "512M";
+		      kernel = "/guest/bzImage"; interfaces = "lan";
+		      bridges = "lan"; };
+		app { compatible = "slimhv,domain"; memory = "256M";
+		      kernel = "/guest/bzImage";
+		      interfaces = "%s"; };
+	};
+};
+"""
+
+
+def check_dts(name, text):
+    """`slimhv check` on @text compiled: its exit status and output."""
+    tmp = os.path.join(IMAGES, "obj", "cli-tests")
+    os.makedirs(tmp, exist_ok=True)
+    dts, dtb = os.path.join(tmp, name + ".dts"), os.path.join(tmp, name + ".dtb")
+    with open(dts, "w") as f:
+        f.write(text)
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", dtb, dts],
+                   check=True)
+    return slimhv("check", dtb)
+
+
+@test("cli")
+def cli_check_prints_networks_and_refuses_bad_ones():
+    rc, out = check_dts("networks", NETWORKS_DTS % "lan=02:00:5e:00:00:01")
+    assert rc == 0, out
+    assert "network lan: mtu 9000" in out, out
+    assert re.search(r"port net [0-9a-f:]{17} \(derived\), bridges\n", out), out
+    assert "port app 02:00:5e:00:00:01\n" in out, out
+    assert "domains with interfaces do not start yet" in out, out
+    rc, out = check_dts("networks-bad", NETWORKS_DTS % "wan")
+    assert rc == 2 and 'interface on an unknown network "wan" (the networks in /networks: lan)' in out, out
+    rc, out = check_dts("networks-mcast", NETWORKS_DTS % "lan=01:00:5e:00:00:01")
+    assert rc == 2 and "the MAC is multicast" in out, out
+
+
 # --- image: scripts/mkimage.sh, no QEMU ------------------------------------
 
 MKIMAGE = os.path.join(ROOT, "scripts", "mkimage.sh")

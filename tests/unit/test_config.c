@@ -12,6 +12,7 @@
 
 #include "libfdt.h"
 #include "tests/unit/test.h"
+#include "devices/netswitch.h"
 #include "vmm/config.h"
 
 #define BLOB_SIZE	65536
@@ -1173,4 +1174,180 @@ TEST(config_override_errors)
 		  PARAM "dom0.verylongpropertyname=1: write slimhv.domain.NAME.PROPERTY=VALUE, e.g. slimhv.domain.dom0.memory=2G");
 	CHECK_ERR(OVR("dom0.memory=\x01"),
 		  PARAM "dom0.memory=?: memory \"?\" is not a size (use e.g. 512M or 2G)");
+}
+
+/* --- networks and interfaces --- */
+
+/* / with /networks holding @n networks (@mtus[i] 0: none given). */
+static void blob_begin_nets(const char *const *names, const uint32_t *mtus,
+			    unsigned int n)
+{
+	blob_begin_root();
+	SW(fdt_property_string(blob, "compatible", "slimhv,config-v1"));
+	SW(fdt_begin_node(blob, "networks"));
+	for (unsigned int i = 0; i < n; i++) {
+		SW(fdt_begin_node(blob, names[i]));
+		SW(fdt_property_string(blob, "compatible", "slimhv,network"));
+		if (mtus[i])
+			SW(fdt_property_cell(blob, "mtu", mtus[i]));
+		end_node();
+	}
+	end_node();
+	SW(fdt_begin_node(blob, "domains"));
+}
+
+/* A domain with @ifaces ("lan|dmz=02:..") and @bridges (or NULL). */
+static void dom_net(const char *name, const char *ifaces,
+		    const char *bridges)
+{
+	dom_begin(name);
+	SW(fdt_property_string(blob, "memory", "512M"));
+	SW(fdt_property_string(blob, "kernel", "/guest/bzImage"));
+	if (ifaces)
+		prop_list("interfaces", ifaces);
+	if (bridges)
+		prop_list("bridges", bridges);
+	end_node();
+}
+
+static const char *const lan_dmz[] = { "lan", "dmz" };
+static const uint32_t mtu_default_9000[] = { 0, 9000 };
+
+/* Two domains on lan and dmz: "net" bridges lan, "app" is a client. */
+static int parse_nets(const char *net_ifaces, const char *bridges,
+		      const char *app_ifaces)
+{
+	blob_begin_nets(lan_dmz, mtu_default_9000, 2);
+	dom_net("net", net_ifaces, bridges);
+	dom_net("app", app_ifaces, NULL);
+	if (!blob_finish())
+		return -ENOSPC;
+	return parse();
+}
+
+TEST(config_networks)
+{
+	const struct domain_config *net, *app;
+	uint8_t derived[6];
+
+	REQUIRE(parse_nets("lan|dmz=02:00:5e:00:00:01", "lan", "lan") == 0);
+	CHECK_EQ(cfg.nr_networks, 2);
+	CHECK_STR(cfg.networks[0].name, "lan");
+	CHECK_EQ(cfg.networks[0].mtu, 1500);
+	CHECK_EQ(cfg.networks[1].mtu, 9000);
+	net = &cfg.domains[0];
+	app = &cfg.domains[1];
+	REQUIRE(!strcmp(net->name, "net") && !strcmp(app->name, "app"));
+	CHECK_EQ(net->nr_ifaces, 2);
+	CHECK_EQ(net->ifaces[0].net, 0);
+	CHECK(net->ifaces[0].bridge);
+	CHECK(!net->ifaces[0].mac_given);
+	netsw_derive_mac("net", "lan", derived);
+	CHECK(!memcmp(net->ifaces[0].mac, derived, 6));
+	CHECK_EQ(net->ifaces[1].net, 1);
+	CHECK(!net->ifaces[1].bridge);
+	CHECK(net->ifaces[1].mac_given);
+	CHECK_EQ(net->ifaces[1].mac[5], 1);
+	CHECK_EQ(app->nr_ifaces, 1);
+	CHECK(!app->ifaces[0].bridge);
+	CHECK(memcmp(app->ifaces[0].mac, net->ifaces[0].mac, 6));
+	/* No /networks and no interfaces: as before. */
+	blob_begin();
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+	CHECK_EQ(cfg.nr_networks, 0);
+}
+
+TEST(config_interface_errors)
+{
+	CHECK_ERR(parse_nets("lan|wan", NULL, "lan"),
+		  "test.dtb: /domains/net: interface on an unknown network \"wan\" (the networks in /networks: lan, dmz)");
+	CHECK_ERR(parse_nets("lan|lan", NULL, "lan"),
+		  "test.dtb: /domains/net: two interfaces on network \"lan\"");
+	CHECK_ERR(parse_nets("lan=03:00:00:00:00:01", NULL, "lan"),
+		  "test.dtb: /domains/net: interface \"lan=03:00:00:00:00:01\": the MAC is multicast, not a unicast address");
+	CHECK_ERR(parse_nets("lan=00:00:00:00:00:00", NULL, "lan"),
+		  "test.dtb: /domains/net: interface \"lan=00:00:00:00:00:00\": the MAC is zero, not a unicast address");
+	CHECK_ERR(parse_nets("lan=02:00:00:00:00", NULL, "lan"),
+		  "test.dtb: /domains/net: interface \"lan=02:00:00:00:00\": the MAC is not six hex bytes like 02:00:00:00:00:01");
+	CHECK_ERR(parse_nets("lan=02:00:00:00:00:0g", NULL, "lan"),
+		  "test.dtb: /domains/net: interface \"lan=02:00:00:00:00:0g\": the MAC is not six hex bytes like 02:00:00:00:00:01");
+	CHECK_ERR(parse_nets("=02:00:00:00:00:01", NULL, "lan"),
+		  "test.dtb: /domains/net: interface \"=02:00:00:00:00:01\" names no network (e.g. interfaces = \"lan\", \"dmz=02:00:00:00:00:01\")");
+	CHECK_ERR(parse_nets("lan", "dmz", "lan"),
+		  "test.dtb: /domains/net: bridges \"dmz\", but the domain has no interface on it");
+	CHECK_ERR(parse_nets("lan=02:00:00:00:00:07", NULL,
+			     "lan|dmz=02:00:00:00:00:07"),
+		  "test.dtb: /domains/app: MAC 02:00:00:00:00:07 on \"dmz\" is also /domains/net's on \"lan\"");
+	CHECK_ERR(parse_nets("lan=02:00:00:00:00:07|dmz=02:00:00:00:00:07",
+			     NULL, NULL),
+		  "test.dtb: /domains/net: MAC 02:00:00:00:00:07 on \"dmz\" is also /domains/net's on \"lan\"");
+	CHECK_ERR(parse_nets("a|b|c|d|e", NULL, NULL),
+		  "test.dtb: /domains/net: interfaces lists more than 4");
+	CHECK_EQ(parse_nets("lan|dmz", "lan|dmz", "dmz"), 0);
+}
+
+TEST(config_network_errors)
+{
+	static const char *const names[] = { "lan", "lan" };
+	static const char *const bad[] = { "LAN" };
+	static const uint32_t mtus[] = { 67, 0 };
+	static const uint32_t big[] = { 65536 };
+	static const uint32_t ok[] = { 0, 0 };
+
+	blob_begin_nets(names, mtus, 1);
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /networks/lan: mtu 67 is not from 68 to 65535");
+	blob_begin_nets(names, big, 1);
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /networks/lan: mtu 65536 is not from 68 to 65535");
+	blob_begin_nets(names, ok, 2);
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /networks/lan: a second network named \"lan\"");
+	blob_begin_nets(bad, ok, 1);
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /networks/LAN: bad network name (use 1 to 31 of a-z, 0-9, '_' and '-')");
+	/* A network node without its compatible, or with a stray property. */
+	blob_begin_root();
+	SW(fdt_property_string(blob, "compatible", "slimhv,config-v1"));
+	SW(fdt_begin_node(blob, "networks"));
+	SW(fdt_begin_node(blob, "lan"));
+	SW(fdt_property_cell(blob, "mtu", 1500));
+	end_node();
+	end_node();
+	SW(fdt_begin_node(blob, "domains"));
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /networks/lan: not a network: no compatible = \"slimhv,network\"");
+	blob_begin_root();
+	SW(fdt_property_string(blob, "compatible", "slimhv,config-v1"));
+	SW(fdt_begin_node(blob, "networks"));
+	SW(fdt_begin_node(blob, "lan"));
+	SW(fdt_property_string(blob, "compatible", "slimhv,network"));
+	SW(fdt_property_string(blob, "speed", "10G"));
+	end_node();
+	end_node();
+	SW(fdt_begin_node(blob, "domains"));
+	dom_min("dom0");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /networks/lan: unknown property \"speed\" (a network has compatible and mtu)");
+}
+
+TEST(config_mac_syntax)
+{
+	uint8_t mac[6];
+	char s[18];
+
+	CHECK_EQ(parse_mac("02:aB:cd:EF:00:ff", mac), 0);
+	format_mac(s, mac);
+	CHECK_STR(s, "02:ab:cd:ef:00:ff");
+	CHECK_EQ(parse_mac("02:ab:cd:ef:00:ff:", mac), -EINVAL);
+	CHECK_EQ(parse_mac("02-ab-cd-ef-00-ff", mac), -EINVAL);
+	CHECK_EQ(parse_mac("2:ab:cd:ef:00:ff", mac), -EINVAL);
+	CHECK_EQ(parse_mac("", mac), -EINVAL);
 }
