@@ -44,6 +44,7 @@ PURE_SRCS := \
 	devices/netswitch.c \
 	devices/netoffload.c \
 	devices/virtio_net.c \
+	devices/netport.c \
 	passthrough/vdev.c \
 	passthrough/host.c
 
