@@ -606,11 +606,37 @@ def seeds_netring():
         bytes([RX_ATTACH]) + send(10, 5) + bytes([PUBLISH, RECV, DONE]))
 
 
+# --- virtio_net: features, then 1-byte operations of fuzz_virtio_net.c ---
+
+def seeds_virtio_net():
+    RAM, RX_CHAIN, TX_CHAIN, RECEIVE, TSO, LINK, RESET = range(7)
+
+    def chain(op, n, head, bufs):
+        b = struct.pack("<BBB", op, n - 1, head)
+        for addr, length, fl in bufs:
+            b += struct.pack("<BIH", fl, addr - 0x2000, length)
+        return b
+
+    frame = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + \
+        bytes(100)
+    ram = struct.pack("<BIB", RAM, 0x8000 - 0x2000 + 12, len(frame)) + frame
+    tx = chain(TX_CHAIN, 2, 0, [(0x8000, 12, 0), (0x800c, len(frame), 0)])
+    rx = b"".join(chain(RX_CHAIN, 1, i, [(0x10000 + 0x800 * i, 2048, 1)])
+                  for i in range(4))
+    rcv = struct.pack("<BHBBHHH", RECEIVE, 1514, 0, 0, 0, 0, 0) + bytes(1514)
+    tso = struct.pack("<BH", TSO, 6000) + bytes(12) + \
+        struct.pack("<H", 1448) + bytes(6000)
+    for name, feats in (("all-offloads", 0xffffffff), ("no-offloads", 0)):
+        out("virtio_net", name, struct.pack("<I", feats) + ram + tx + rx +
+            rcv + tso + bytes([LINK, 0]) + rcv + bytes([LINK, 1, RESET]) +
+            rx + rcv)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: mkseeds.py DTB_DIR")
     for h in ("config", "bzimage", "vdev", "uart8250", "cmdline", "pci",
-              "acpi", "virtqueue", "virtio_pci", "ctl", "netoffload", "netring"):
+              "acpi", "virtqueue", "virtio_pci", "ctl", "netoffload", "netring", "virtio_net"):
         clear_seeds(h)
         os.makedirs(os.path.join(CORPUS, h), exist_ok=True)
     seeds_config(sys.argv[1])
@@ -625,6 +651,7 @@ def main():
     seeds_ctl()
     seeds_netoffload()
     seeds_netring()
+    seeds_virtio_net()
 
 
 if __name__ == "__main__":
