@@ -231,6 +231,7 @@ struct seg_ctx {
 	struct virtio_net *n;
 	struct virtq *vq;
 	int ret;
+	unsigned int done;	/* segments delivered */
 };
 
 static int rx_segment(void *opaque, const uint8_t *seg, size_t len)
@@ -241,6 +242,8 @@ static int rx_segment(void *opaque, const uint8_t *seg, size_t len)
 
 	if (ret)
 		s->ret = ret;
+	else
+		s->done++;
 	return ret;
 }
 
@@ -266,6 +269,9 @@ int virtio_net_receive(struct virtio_net *n, const struct netoff_hdr *h,
 		s = (struct seg_ctx){ .n = n, .vq = vq };
 		ret = netoff_segment(h, frame, len, n->rxbuf, rx_segment, &s);
 		if (ret == -ENOSPC && s.ret == -ENOSPC) {
+			/* None fitted: the frame waits for buffers, whole. */
+			if (!s.done)
+				return -ENOSPC;
 			/* The segments that did not fit are lost: TCP resends. */
 			n->st.rx_dropped++;
 			return 0;

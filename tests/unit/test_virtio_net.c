@@ -375,6 +375,9 @@ TEST(virtio_net_receive_completes_offloads)
 	uint16_t pseudo;
 	const uint8_t *got;
 
+	/* No buffer at all: the frame waits, whole. */
+	CHECK_EQ(virtio_net_receive(f->n, &h, frame_buf, len), -ENOSPC);
+	CHECK_EQ(f->n->st.rx_dropped, 0);
 	/* No GUEST_TSO4: seven segments, each a frame with its own header. */
 	post_rx(f, 16, 2048);
 	CHECK_EQ(virtio_net_receive(f->n, &h, frame_buf, len), 0);
