@@ -425,6 +425,20 @@ def expect_clean_exit(lab):
     assert rc == 0, f"QEMU exit status {rc}, wanted 0 (a clean poweroff)"
 
 
+# The verdicts a host kernel can only give on a CPU that cannot load
+# microcode, as the lab's emulated one cannot. The lab's EPYC is a Zen 1,
+# which SRSO affects: the kernel puts its half of the mitigation in place
+# (Safe RET, on every return) and needs the CPU's half, microcode that makes
+# IBPB flush branch types, to call it whole. On a server that half comes from
+# the firmware or an early microcode update; no emulator has one to give. So
+# this exact verdict, Safe RET in place, is the one let through, and only in
+# the lab; the pre-flight must still warn about it, and any other
+# "Vulnerable" fails the test.
+LAB_MICROCODE_ONLY = (
+    "spec_rstack_overflow: Vulnerable: Safe RET, no microcode",
+)
+
+
 def boot_markers(lab):
     lab.expect(r"Linux version 6\.", HOST_DEADLINE, "the host kernel")
     lab.expect(r"slimhv: slimhv starting as PID 1", HOST_DEADLINE,
@@ -440,13 +454,21 @@ def lab_boot_guest_and_power_off():
         # (the pre-flight comes before slimhv is ready).
         assert lab.seen(r"slimhv: pre-flight: passthrough possible"), \
             "no pre-flight before slimhv was ready"
-        cpu = re.findall(r"slimhv: (?:warning: )?pre-flight: cpu: (\S+): "
+        cpu = re.findall(r"slimhv: (warning: )?pre-flight: cpu: (\S+): "
                          r"([^\n]*)\n", lab.text)
-        names = {name for name, _ in cpu}
+        names = {name for _, name, _ in cpu}
         assert {"spectre_v1", "spectre_v2", "meltdown", "mds"} <= names, cpu
-        holes = [f"{n}: {v}" for n, v in cpu if v.startswith("Vulnerable")]
+        for warned, name, verdict in cpu:
+            if verdict.startswith("Vulnerable"):
+                assert warned, f"{name}: {verdict} without a warning"
+        holes = [f"{n}: {v}" for _, n, v in cpu
+                 if v.startswith("Vulnerable")
+                 and f"{n}: {v}" not in LAB_MICROCODE_ONLY]
         holes += re.findall(r"pre-flight: cpu: SMT is on[^\n]*", lab.text)
         assert not holes, f"the host kernel leaves these open: {holes}"
+        for hole in LAB_MICROCODE_ONLY:
+            if f"cpu: {hole}\n" in lab.text:
+                print(f"    {hole} (the lab CPU has no microcode to load)")
         # The appliance's kernel has no seccomp filters (they need
         # CONFIG_NET): the VMM says so, and has every other wall.
         lab.expect(r"slimhv\[dom0\]: warning: dom0: jail: no seccomp filter: "
