@@ -36,6 +36,7 @@ PURE_SRCS := \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \
+	devices/msix.c \
 	devices/pm.c \
 	devices/virtio.c \
 	devices/virtio_pci.c \

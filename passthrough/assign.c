@@ -64,14 +64,14 @@ static int bar_access(void *opaque, uint64_t off, void *data, uint32_t len,
 	int ret;
 
 	if (x->cap && t->bar == x->table_bar &&
-	    in_range(off, len, x->table_off, x->nr * 16ULL))
+	    in_range(off, len, x->table_off, x->tab.nr * 16ULL))
 		return is_write ?
 			vdev_msix_table_write(&ad->vdev, off - x->table_off,
 					      data, len) :
 			vdev_msix_table_read(&ad->vdev, off - x->table_off,
 					     data, len);
 	if (x->cap && t->bar == x->pba_bar &&
-	    in_range(off, len, x->pba_off, align_up(x->nr, 64) / 8)) {
+	    in_range(off, len, x->pba_off, align_up(x->tab.nr, 64) / 8)) {
 		if (is_write)
 			return 0;
 		return vdev_msix_pba_read(&ad->vdev, off - x->pba_off, data,
@@ -114,10 +114,10 @@ static void msix_hole(const struct assigned_dev *ad, int bar, int which,
 		return;
 	if (which == 0 && x->table_bar == bar) {
 		off = x->table_off;
-		size = x->nr * 16ULL;
+		size = x->tab.nr * 16ULL;
 	} else if (which == 1 && x->pba_bar == bar) {
 		off = x->pba_off;
-		size = align_up(x->nr, 64) / 8;
+		size = align_up(x->tab.nr, 64) / 8;
 	} else {
 		return;
 	}
@@ -413,7 +413,7 @@ static void msix_disable(struct assigned_dev *ad)
 static void hook_msix_changed(void *ctx, int vector)
 {
 	struct assigned_dev *ad = ctx;
-	bool enabled = ad->vdev.msix.enabled;
+	bool enabled = ad->vdev.msix.tab.enabled;
 
 	if (!ad->nr_msix)
 		return;
@@ -525,7 +525,7 @@ static struct bar_trap *bar_trap_of(struct assigned_dev *ad, int bar)
 
 static int alloc_vectors(struct assigned_dev *ad)
 {
-	unsigned int n = ad->vdev.msix.cap ? ad->vdev.msix.nr : 0;
+	unsigned int n = ad->vdev.msix.cap ? ad->vdev.msix.tab.nr : 0;
 
 	if (n > ad->vfio->num_irqs[VFIO_PCI_MSIX_IRQ_INDEX])
 		n = ad->vfio->num_irqs[VFIO_PCI_MSIX_IRQ_INDEX];

@@ -454,13 +454,15 @@ static int init_msix(struct vdev *d, const uint8_t *raw, uint32_t off)
 			d->name, pbir, (unsigned long long)poff);
 		return -EINVAL;
 	}
+	if (msix_table_init(&x->tab, x->entries, x->pending, nr))
+		return -EINVAL;
 	x->cap = off;
-	x->nr = nr;
 	x->table_bar = tbir;
 	x->table_off = toff;
 	x->pba_bar = pbir;
 	x->pba_off = poff;
-	for (uint32_t i = 0; i < VDEV_MSIX_MAX; i++)
+	/* Past the table too, so that nothing there reads as live. */
+	for (uint32_t i = nr; i < VDEV_MSIX_MAX; i++)
 		x->entries[i].ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
 	cfg_set(d, off + PCI_MSIX_FLAGS, flags & PCI_MSIX_FLAGS_QSIZE, 2);
 	wmask_set(d, off + PCI_MSIX_FLAGS,
@@ -696,15 +698,9 @@ static void msi_update(struct vdev *d)
 static void msix_ctrl_update(struct vdev *d)
 {
 	struct vdev_msix *x = &d->msix;
-	uint16_t flags = cfg_get(d, x->cap + PCI_MSIX_FLAGS, 2);
-	bool en = flags & PCI_MSIX_FLAGS_ENABLE;
-	bool fm = flags & PCI_MSIX_FLAGS_MASKALL;
 
-	if (en == x->enabled && fm == x->fmask)
-		return;
-	x->enabled = en;
-	x->fmask = fm;
-	if (d->hooks.msix_changed)
+	if (msix_set_control(&x->tab, cfg_get(d, x->cap + PCI_MSIX_FLAGS, 2)) &&
+	    d->hooks.msix_changed)
 		d->hooks.msix_changed(d->hooks.ctx, -1);
 }
 
@@ -796,26 +792,12 @@ const struct pci_device_ops vdev_pci_ops = {
 	.cfg_write = vdev_cfg_write,
 };
 
-/* MSI-X table and PBA */
-
-static bool msix_access_ok(const struct vdev *d, uint64_t off, uint32_t len,
-			   uint64_t size)
-{
-	return d->msix.cap && (len == 4 || len == 8) && !(off & (len - 1)) &&
-	       off < size && off + len <= size;
-}
-
-static uint32_t pba_size(const struct vdev *d)
-{
-	return (d->msix.nr + 63) / 64 * 8;
-}
+/* MSI-X table and PBA: devices/msix.c, and a broken device reads all-ones */
 
 int vdev_msix_table_read(struct vdev *d, uint64_t off, void *data,
 			 uint32_t len)
 {
-	const struct vdev_msix_entry *e;
-	uint32_t w[4];
-	uint8_t *p = data;
+	int ret;
 
 	if (!d || !data)
 		return -EINVAL;
@@ -823,64 +805,41 @@ int vdev_msix_table_read(struct vdev *d, uint64_t off, void *data,
 		memset(data, 0xff, len);
 		return 0;
 	}
-	if (!msix_access_ok(d, off, len, d->msix.nr * PCI_MSIX_ENTRY_SIZE)) {
+	ret = d->msix.cap ? msix_table_read(&d->msix.tab, off, data, len) :
+	      -EINVAL;
+	if (ret) {
 		memset(data, 0, len);
 		pr_ratelimited(LOG_WARN, "%s: bad MSI-X table read at 0x%llx (%u bytes)",
 			       d->name, (unsigned long long)off, len);
-		return -EINVAL;
 	}
-	e = &d->msix.entries[off / PCI_MSIX_ENTRY_SIZE];
-	w[0] = e->addr;
-	w[1] = e->addr >> 32;
-	w[2] = e->data;
-	w[3] = e->ctrl;
-	off %= PCI_MSIX_ENTRY_SIZE;
-	for (uint32_t i = 0; i < len / 4; i++)
-		le_put(p + 4 * i, 4, w[off / 4 + i]);
-	return 0;
+	return ret;
 }
 
 int vdev_msix_table_write(struct vdev *d, uint64_t off, const void *data,
 			  uint32_t len)
 {
-	struct vdev_msix_entry *e, ne;
-	const uint8_t *p = data;
-	unsigned int v;
-	uint32_t w[4];
+	bool changed = false;
+	int ret;
 
 	if (!d || !data)
 		return -EINVAL;
 	if (d->broken)
 		return 0;
-	if (!msix_access_ok(d, off, len, d->msix.nr * PCI_MSIX_ENTRY_SIZE)) {
+	ret = d->msix.cap ? msix_table_write(&d->msix.tab, off, data, len,
+					     &changed) : -EINVAL;
+	if (ret)
 		pr_ratelimited(LOG_WARN, "%s: bad MSI-X table write at 0x%llx (%u bytes) dropped",
 			       d->name, (unsigned long long)off, len);
-		return -EINVAL;
-	}
-	v = off / PCI_MSIX_ENTRY_SIZE;
-	e = &d->msix.entries[v];
-	w[0] = e->addr;
-	w[1] = e->addr >> 32;
-	w[2] = e->data;
-	w[3] = e->ctrl;
-	off %= PCI_MSIX_ENTRY_SIZE;
-	for (uint32_t i = 0; i < len / 4; i++)
-		w[off / 4 + i] = le_get(p + 4 * i, 4);
-	ne.addr = w[0] | (uint64_t)w[1] << 32;
-	ne.data = w[2];
-	ne.ctrl = w[3] & PCI_MSIX_ENTRY_CTRL_MASKBIT;
-	if (ne.addr == e->addr && ne.data == e->data && ne.ctrl == e->ctrl)
-		return 0;
-	*e = ne;
-	if (d->hooks.msix_changed)
-		d->hooks.msix_changed(d->hooks.ctx, v);
-	return 0;
+	else if (changed && d->hooks.msix_changed)
+		d->hooks.msix_changed(d->hooks.ctx,
+				      off / PCI_MSIX_ENTRY_SIZE);
+	return ret;
 }
 
 int vdev_msix_pba_read(struct vdev *d, uint64_t off, void *data,
 		       uint32_t len)
 {
-	uint8_t *p = data;
+	int ret;
 
 	if (!d || !data)
 		return -EINVAL;
@@ -888,52 +847,29 @@ int vdev_msix_pba_read(struct vdev *d, uint64_t off, void *data,
 		memset(data, 0xff, len);
 		return 0;
 	}
-	if (!msix_access_ok(d, off, len, pba_size(d))) {
+	ret = d->msix.cap ? msix_pba_read(&d->msix.tab, off, data, len) :
+	      -EINVAL;
+	if (ret) {
 		memset(data, 0, len);
 		pr_ratelimited(LOG_WARN, "%s: bad MSI-X PBA read at 0x%llx (%u bytes)",
 			       d->name, (unsigned long long)off, len);
-		return -EINVAL;
 	}
-	for (uint32_t i = 0; i < len; i++) {
-		uint64_t b = off + i;
-
-		p[i] = d->msix.pending[b / 8] >> (8 * (b % 8));
-	}
-	return 0;
+	return ret;
 }
 
 bool vdev_msix_vector(const struct vdev *d, unsigned int v, uint64_t *addr,
 		      uint32_t *data)
 {
-	const struct vdev_msix_entry *e;
-
-	if (!d || !d->msix.cap || v >= d->msix.nr)
-		return false;
-	e = &d->msix.entries[v];
-	if (addr)
-		*addr = e->addr;
-	if (data)
-		*data = e->data;
-	return d->msix.enabled && !d->msix.fmask &&
-	       !(e->ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	return d && d->msix.cap && msix_vector(&d->msix.tab, v, addr, data);
 }
 
 void vdev_msix_set_pending(struct vdev *d, unsigned int v)
 {
-	if (!d || !d->msix.cap || v >= d->msix.nr)
-		return;
-	d->msix.pending[v / 64] |= 1ULL << (v % 64);
+	if (d && d->msix.cap)
+		msix_set_pending(&d->msix.tab, v);
 }
 
 bool vdev_msix_take_pending(struct vdev *d, unsigned int v)
 {
-	uint64_t bit;
-	bool was;
-
-	if (!d || !d->msix.cap || v >= d->msix.nr)
-		return false;
-	bit = 1ULL << (v % 64);
-	was = d->msix.pending[v / 64] & bit;
-	d->msix.pending[v / 64] &= ~bit;
-	return was;
+	return d && d->msix.cap && msix_take_pending(&d->msix.tab, v);
 }

@@ -13,11 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/msix.h"
 #include "devices/pci.h"
 
 #define VDEV_NR_BARS		6
 #define VDEV_ROM		6	/* index of the option ROM in bar info */
-#define VDEV_MSIX_MAX		2048
+#define VDEV_MSIX_MAX		MSIX_MAX_VECTORS
 #define VDEV_UNMAPPED		(~0ULL)
 
 /* The real device: config space and BAR regions, by offset. */
@@ -69,23 +70,15 @@ struct vdev_bar {
 	uint64_t mapped_gpa;	/* where it is decoded now, or VDEV_UNMAPPED */
 };
 
-struct vdev_msix_entry {
-	uint64_t addr;
-	uint32_t data;
-	uint32_t ctrl;		/* bit 0: masked */
-};
-
 struct vdev_msix {
 	uint8_t cap;		/* 0: the device has no MSI-X */
-	uint16_t nr;		/* table size */
 	uint8_t table_bar;
 	uint32_t table_off;
 	uint8_t pba_bar;
 	uint32_t pba_off;
-	bool enabled;
-	bool fmask;		/* function mask */
-	struct vdev_msix_entry entries[VDEV_MSIX_MAX];
-	uint64_t pending[VDEV_MSIX_MAX / 64];
+	struct msix_table tab;	/* its entries and pending bits: below */
+	struct msix_entry entries[VDEV_MSIX_MAX];
+	uint64_t pending[MSIX_PBA_WORDS(VDEV_MSIX_MAX)];
 };
 
 struct vdev_msi {

@@ -60,7 +60,7 @@ struct fake_dev {
 struct told {
 	uint64_t bar_gpa[VDEV_NR_BARS];
 	bool msix_enabled, msix_fmask;
-	struct vdev_msix_entry entries[VDEV_MSIX_MAX];
+	struct msix_entry entries[VDEV_MSIX_MAX];
 	struct vdev_msi msi;
 	bool intx_disabled;
 };
@@ -149,10 +149,10 @@ static void hook_msix_changed(void *ctx, int vector)
 	const struct vdev_msix *x = &s->d.msix;
 
 	FUZZ_CHECK(x->cap);
-	FUZZ_CHECK(vector >= -1 && vector < (int)x->nr);
+	FUZZ_CHECK(vector >= -1 && vector < (int)x->tab.nr);
 	if (vector < 0) {
-		s->told.msix_enabled = x->enabled;
-		s->told.msix_fmask = x->fmask;
+		s->told.msix_enabled = x->tab.enabled;
+		s->told.msix_fmask = x->tab.fmask;
 	} else {
 		s->told.entries[vector] = x->entries[vector];
 	}
@@ -360,23 +360,23 @@ static void check_msix(const struct state *s)
 	uint16_t flags;
 
 	if (!x->cap) {
-		FUZZ_CHECK(!x->enabled);
+		FUZZ_CHECK(!x->tab.enabled);
 		return;
 	}
-	FUZZ_CHECK(x->nr >= 1 && x->nr <= VDEV_MSIX_MAX);
+	FUZZ_CHECK(x->tab.nr >= 1 && x->tab.nr <= VDEV_MSIX_MAX);
 	FUZZ_CHECK(x->table_bar < VDEV_NR_BARS && x->pba_bar < VDEV_NR_BARS);
 	FUZZ_CHECK(!d->bars[x->table_bar].info.is_io);
-	FUZZ_CHECK((uint64_t)x->table_off + x->nr * 16ULL <=
+	FUZZ_CHECK((uint64_t)x->table_off + x->tab.nr * 16ULL <=
 		   d->bars[x->table_bar].info.size);
-	FUZZ_CHECK((uint64_t)x->pba_off + (x->nr + 63) / 64 * 8 <=
+	FUZZ_CHECK((uint64_t)x->pba_off + (x->tab.nr + 63) / 64 * 8 <=
 		   d->bars[x->pba_bar].info.size);
 	flags = le_get(&d->cfg[x->cap + PCI_MSIX_FLAGS], 2);
-	FUZZ_CHECK_EQ(x->enabled, !!(flags & PCI_MSIX_FLAGS_ENABLE));
-	FUZZ_CHECK_EQ(x->fmask, !!(flags & PCI_MSIX_FLAGS_MASKALL));
-	FUZZ_CHECK_EQ((flags & PCI_MSIX_FLAGS_QSIZE) + 1u, x->nr);
-	FUZZ_CHECK_EQ(s->told.msix_enabled, x->enabled);
-	FUZZ_CHECK_EQ(s->told.msix_fmask, x->fmask);
-	for (unsigned int v = 0; v < x->nr; v++) {
+	FUZZ_CHECK_EQ(x->tab.enabled, !!(flags & PCI_MSIX_FLAGS_ENABLE));
+	FUZZ_CHECK_EQ(x->tab.fmask, !!(flags & PCI_MSIX_FLAGS_MASKALL));
+	FUZZ_CHECK_EQ((flags & PCI_MSIX_FLAGS_QSIZE) + 1u, x->tab.nr);
+	FUZZ_CHECK_EQ(s->told.msix_enabled, x->tab.enabled);
+	FUZZ_CHECK_EQ(s->told.msix_fmask, x->tab.fmask);
+	for (unsigned int v = 0; v < x->tab.nr; v++) {
 		FUZZ_CHECK(!(x->entries[v].ctrl & ~PCI_MSIX_ENTRY_CTRL_MASKBIT));
 		FUZZ_CHECK(!memcmp(&s->told.entries[v], &x->entries[v],
 				   sizeof(x->entries[v])));
@@ -385,10 +385,10 @@ static void check_msix(const struct state *s)
 	for (unsigned int w = 0; w < VDEV_MSIX_MAX / 64; w++) {
 		uint64_t valid = 0;
 
-		if (x->nr >= (w + 1) * 64)
+		if (x->tab.nr >= (w + 1) * 64)
 			valid = ~0ULL;
-		else if (x->nr > w * 64)
-			valid = (1ULL << (x->nr - w * 64)) - 1;
+		else if (x->tab.nr > w * 64)
+			valid = (1ULL << (x->tab.nr - w * 64)) - 1;
 		FUZZ_CHECK(!(x->pending[w] & ~valid));
 	}
 }
@@ -541,7 +541,7 @@ static void op_table_read(struct state *s, uint64_t off, uint32_t len)
 			FUZZ_CHECK_EQ(buf[i], 0xff);
 		return;
 	}
-	if (!msix_ok(d, off, len, d->msix.nr * 16ULL)) {
+	if (!msix_ok(d, off, len, d->msix.tab.nr * 16ULL)) {
 		FUZZ_CHECK_EQ(ret, -EINVAL);
 		for (uint32_t i = 0; i < len; i++)
 			FUZZ_CHECK_EQ(buf[i], 0);
@@ -549,7 +549,7 @@ static void op_table_read(struct state *s, uint64_t off, uint32_t len)
 	}
 	FUZZ_CHECK_EQ(ret, 0);
 	for (uint32_t i = 0; i < len; i += 4) {
-		const struct vdev_msix_entry *e = &d->msix.entries[off / 16];
+		const struct msix_entry *e = &d->msix.entries[off / 16];
 		uint32_t w = le_get(buf + i, 4), want;
 
 		switch ((off + i) % 16 / 4) {
@@ -576,8 +576,8 @@ static void op_table_write(struct state *s, uint64_t off, uint32_t len,
 			   uint32_t val)
 {
 	struct vdev *d = &s->d;
-	bool ok = !d->broken && msix_ok(d, off, len, d->msix.nr * 16ULL);
-	const struct vdev_msix_entry *e;
+	bool ok = !d->broken && msix_ok(d, off, len, d->msix.tab.nr * 16ULL);
+	const struct msix_entry *e;
 	uint32_t w[4] = { 0 };
 	uint8_t buf[16];
 	int ret;
@@ -606,7 +606,7 @@ static void op_table_write(struct state *s, uint64_t off, uint32_t len,
 static void op_pba_read(struct state *s, uint64_t off, uint32_t len)
 {
 	struct vdev *d = &s->d;
-	uint32_t pba = (d->msix.nr + 63) / 64 * 8;
+	uint32_t pba = (d->msix.tab.nr + 63) / 64 * 8;
 	uint8_t buf[16];
 	int ret;
 
@@ -627,7 +627,7 @@ static void op_pba_read(struct state *s, uint64_t off, uint32_t len)
 		uint64_t v = off * 8 + i;
 
 		if (buf[i / 8] & (1u << (i % 8)))
-			FUZZ_CHECK(v < d->msix.nr);
+			FUZZ_CHECK(v < d->msix.tab.nr);
 	}
 }
 
@@ -656,12 +656,12 @@ static void op_vector(struct state *s, uint32_t val)
 	uint32_t data = 1;
 	bool live = vdev_msix_vector(d, v, &addr, &data);
 
-	if (!d->msix.cap || v >= d->msix.nr) {
+	if (!d->msix.cap || v >= d->msix.tab.nr) {
 		FUZZ_CHECK(!live);
 		FUZZ_CHECK(addr == 1 && data == 1);
 		return;
 	}
-	FUZZ_CHECK_EQ(live, d->msix.enabled && !d->msix.fmask &&
+	FUZZ_CHECK_EQ(live, d->msix.tab.enabled && !d->msix.tab.fmask &&
 		      !(d->msix.entries[v].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT));
 	FUZZ_CHECK_EQ(addr, d->msix.entries[v].addr);
 	FUZZ_CHECK_EQ(data, d->msix.entries[v].data);

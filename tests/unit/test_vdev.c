@@ -799,7 +799,7 @@ TEST(vdev_extended_space_hidden)
 	fx->fake.ext_ok = false;
 	REQUIRE(vdev_fake_init(fx) == 0);
 	CHECK_EQ(vdev_rd(fx, 0x100, 4), 0);
-	CHECK_EQ(fx->d.msix.nr, 65);
+	CHECK_EQ(fx->d.msix.tab.nr, 65);
 }
 
 TEST(vdev_pm_forwarded)

@@ -278,7 +278,7 @@ TEST(vdev_msix_control)
 
 	REQUIRE(vdev_fake_init(fx) == 0);
 	d = vdev_fx_dev(fx);
-	CHECK_EQ(d->msix.nr, 65);
+	CHECK_EQ(d->msix.tab.nr, 65);
 	CHECK_EQ(d->msix.table_bar, 0);
 	CHECK_EQ(d->msix.table_off, 0x2000);
 	CHECK_EQ(d->msix.pba_bar, 0);
@@ -291,14 +291,14 @@ TEST(vdev_msix_control)
 	vdev_wr(fx, ctrl, 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
 	CHECK_EQ(vdev_fx_msix_calls(fx, &vec), 1);
 	CHECK_EQ(vec, -1);
-	CHECK(d->msix.enabled);
-	CHECK(d->msix.fmask);
+	CHECK(d->msix.tab.enabled);
+	CHECK(d->msix.tab.fmask);
 	CHECK_EQ(vdev_rd(fx, ctrl, 2), 64 | PCI_MSIX_FLAGS_ENABLE |
 		 PCI_MSIX_FLAGS_MASKALL);
 	/* The high byte alone, function mask off. */
 	vdev_wr(fx, ctrl + 1, 1, PCI_MSIX_FLAGS_ENABLE >> 8);
 	CHECK_EQ(vdev_fx_msix_calls(fx, &vec), 2);
-	CHECK(!d->msix.fmask);
+	CHECK(!d->msix.tab.fmask);
 	/* Table size, offsets: read-only. */
 	vdev_wr(fx, ctrl, 2, PCI_MSIX_FLAGS_ENABLE | 0x7ff);
 	vdev_wr(fx, NVME_MSIX + PCI_MSIX_TABLE, 4, 0x1003);
@@ -307,14 +307,14 @@ TEST(vdev_msix_control)
 	CHECK_EQ(vdev_rd(fx, ctrl, 2), 64 | PCI_MSIX_FLAGS_ENABLE);
 	CHECK_EQ(vdev_rd(fx, NVME_MSIX + PCI_MSIX_TABLE, 4), 0x2000);
 	CHECK_EQ(vdev_rd(fx, NVME_MSIX + PCI_MSIX_PBA, 4), 0x3000);
-	CHECK_EQ(d->msix.nr, 65);
+	CHECK_EQ(d->msix.tab.nr, 65);
 	/* The device is not touched: the VMM enables MSI-X through VFIO. */
 	CHECK_EQ(fx->writes, 0);
 	CHECK_EQ(le_get(vdev_fx_devcfg(fx) + ctrl, 2),
 		 64 | PCI_MSIX_FLAGS_MASKALL);
 	vdev_wr(fx, ctrl, 2, 0);
 	CHECK_EQ(vdev_fx_msix_calls(fx, &vec), 3);
-	CHECK(!d->msix.enabled);
+	CHECK(!d->msix.tab.enabled);
 }
 
 TEST(vdev_msix_e1000e_bar3)
@@ -325,7 +325,7 @@ TEST(vdev_msix_e1000e_bar3)
 	REQUIRE(vdev_fake_init(fx) == 0);
 	d = vdev_fx_dev(fx);
 	CHECK_EQ(d->msix.cap, E1000E_MSIX);
-	CHECK_EQ(d->msix.nr, 5);
+	CHECK_EQ(d->msix.tab.nr, 5);
 	CHECK_EQ(d->msix.table_bar, 3);
 	CHECK_EQ(d->msix.table_off, 0);
 	CHECK_EQ(d->msix.pba_bar, 3);
