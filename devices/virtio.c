@@ -366,7 +366,7 @@ struct virtq *virtio_queue(struct virtio_device *vdev, unsigned int q)
 void virtio_queue_notify_driver(struct virtio_device *vdev, struct virtq *vq)
 {
 	if (virtq_should_notify(vq) && vdev->interrupt)
-		vdev->interrupt(vdev, false);
+		vdev->interrupt(vdev, vq - vdev->vqs);
 }
 
 void virtio_device_broken(struct virtio_device *vdev, const char *why)
@@ -377,5 +377,5 @@ void virtio_device_broken(struct virtio_device *vdev, const char *why)
 	pr_ratelimited(LOG_WARN, "virtio: device %u needs a reset: %s",
 		       vdev->device_id, why);
 	if ((vdev->status & VIRTIO_CONFIG_S_DRIVER_OK) && vdev->interrupt)
-		vdev->interrupt(vdev, true);
+		vdev->interrupt(vdev, VIRTIO_INTR_CONFIG);
 }

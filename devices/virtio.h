@@ -140,10 +140,15 @@ struct virtio_device {
 	uint64_t driver_features;	/* accepted by the driver */
 	unsigned int nr_queues;
 	struct virtq *vqs;
-	/* Set by the transport: an interrupt for the used rings / config. */
-	void (*interrupt)(struct virtio_device *vdev, bool config);
+	/*
+	 * Set by the transport: an interrupt for queue @queue's used ring,
+	 * or with VIRTIO_INTR_CONFIG for a configuration change.
+	 */
+	void (*interrupt)(struct virtio_device *vdev, int queue);
 	void *transport;
 };
+
+#define VIRTIO_INTR_CONFIG	(-1)
 
 /* Feature bits the core offers on top of the device's. */
 #define VIRTIO_CORE_FEATURES						\

@@ -313,7 +313,7 @@ void virtio_net_set_link(struct virtio_net *n, bool up)
 	n->link_up = up;
 	n->vdev.config_generation++;
 	if (virtio_device_running(&n->vdev) && n->vdev.interrupt)
-		n->vdev.interrupt(&n->vdev, true);
+		n->vdev.interrupt(&n->vdev, VIRTIO_INTR_CONFIG);
 }
 
 /* Device ops */

@@ -15,7 +15,6 @@
 	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |		\
 	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK |	\
 	 VIRTIO_CONFIG_S_FAILED)
-#define VIRTIO_MSI_NO_VECTOR	0xffff
 #define CFG_DATA_OFF		offsetof(struct virtio_pci_cfg_cap, pci_cfg_data)
 
 #define vp_warn(vp, fmt, ...)						\
@@ -27,7 +26,8 @@ static void intx_update(struct virtio_pci *vp)
 {
 	uint16_t cmd = pci_cfg_read(&vp->cfg, PCI_COMMAND, 2);
 	uint16_t sts = pci_cfg_read(&vp->cfg, PCI_STATUS, 2);
-	int level = vp->isr && !(cmd & PCI_COMMAND_INTX_DISABLE);
+	int level = vp->isr && !(cmd & PCI_COMMAND_INTX_DISABLE) &&
+		    !vp->msix.enabled;
 
 	/* The status bit shows the device's interrupt, masked or not. */
 	if (vp->isr)
@@ -41,12 +41,56 @@ static void intx_update(struct virtio_pci *vp)
 	}
 }
 
-static void vp_interrupt(struct virtio_device *vdev, bool config)
+static void msix_fire(struct virtio_pci *vp, unsigned int v)
+{
+	uint64_t addr;
+	uint32_t data;
+
+	if (!msix_vector(&vp->msix, v, &addr, &data)) {
+		msix_set_pending(&vp->msix, v);
+		vp->msi_pended++;
+		return;
+	}
+	vp->msi_sent++;
+	if (msi_send(&vp->msi, v, addr, data))
+		vp_warn(vp, "MSI-X vector %u could not be sent", v);
+}
+
+/* After an unmask: what fired while masked goes out now. */
+static void msix_flush(struct virtio_pci *vp)
+{
+	for (unsigned int v = 0; v < vp->msix.nr; v++)
+		if (msix_vector(&vp->msix, v, NULL, NULL) &&
+		    msix_take_pending(&vp->msix, v))
+			msix_fire(vp, v);
+}
+
+static void vp_interrupt(struct virtio_device *vdev, int queue)
 {
 	struct virtio_pci *vp = vdev->transport;
+	uint16_t v;
 
-	vp->isr |= config ? VIRTIO_PCI_ISR_CONFIG : VIRTIO_PCI_ISR_QUEUE;
+	if (vp->msix.enabled) {
+		/* With MSI-X on, the ISR is not used (4.1.4.5). */
+		if (queue == VIRTIO_INTR_CONFIG)
+			v = vp->config_vector;
+		else if (queue >= 0 && (unsigned int)queue < vdev->nr_queues)
+			v = vp->queue_vector[queue];
+		else
+			return;
+		if (v != VIRTIO_PCI_NO_VECTOR)
+			msix_fire(vp, v);
+		return;
+	}
+	vp->isr |= queue == VIRTIO_INTR_CONFIG ? VIRTIO_PCI_ISR_CONFIG :
+		   VIRTIO_PCI_ISR_QUEUE;
 	intx_update(vp);
+}
+
+/* A vector the driver asks for: NO_VECTOR when there is no such vector. */
+static uint16_t vector_or_none(const struct virtio_pci *vp, uint16_t v)
+{
+	return v < vp->msix.nr ? v : VIRTIO_PCI_NO_VECTOR;
 }
 
 /* The common configuration structure */
@@ -55,6 +99,9 @@ static void vp_reset(struct virtio_pci *vp)
 {
 	virtio_device_reset(vp->vdev);
 	vp->isr = 0;
+	vp->config_vector = VIRTIO_PCI_NO_VECTOR;
+	for (unsigned int q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++)
+		vp->queue_vector[q] = VIRTIO_PCI_NO_VECTOR;
 	vp->dfselect = 0;
 	vp->gfselect = 0;
 	vp->queue_select = 0;
@@ -86,14 +133,16 @@ static void common_image(struct virtio_pci *vp, uint8_t *img)
 	le_put(img + VIRTIO_PCI_COMMON_GFSELECT, 4, vp->gfselect);
 	le_put(img + VIRTIO_PCI_COMMON_GF, 4,
 	       feature_word(vdev->driver_features, vp->gfselect));
-	le_put(img + VIRTIO_PCI_COMMON_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
+	le_put(img + VIRTIO_PCI_COMMON_MSIX, 2, vp->config_vector);
 	le_put(img + VIRTIO_PCI_COMMON_NUMQ, 2, vdev->nr_queues);
 	img[VIRTIO_PCI_COMMON_STATUS] = vdev->status;
 	img[VIRTIO_PCI_COMMON_CFGGENERATION] = vdev->config_generation;
 	le_put(img + VIRTIO_PCI_COMMON_Q_SELECT, 2, vp->queue_select);
-	le_put(img + VIRTIO_PCI_COMMON_Q_MSIX, 2, VIRTIO_MSI_NO_VECTOR);
+	le_put(img + VIRTIO_PCI_COMMON_Q_MSIX, 2, VIRTIO_PCI_NO_VECTOR);
 	if (!vq)
 		return;		/* queue_size 0: no such queue */
+	le_put(img + VIRTIO_PCI_COMMON_Q_MSIX, 2,
+	       vp->queue_vector[vp->queue_select]);
 	le_put(img + VIRTIO_PCI_COMMON_Q_SIZE, 2, vq->size);
 	le_put(img + VIRTIO_PCI_COMMON_Q_ENABLE, 2, vq->enabled);
 	le_put(img + VIRTIO_PCI_COMMON_Q_NOFF, 2, vp->queue_select);
@@ -295,8 +344,17 @@ static int common_write(struct virtio_pci *vp, uint64_t off,
 		queue_addr_write(vp, off, off & ~7ULL, v, len);
 		break;
 	case VIRTIO_PCI_COMMON_MSIX:
+		vp->config_vector = vector_or_none(vp, v);
+		break;
 	case VIRTIO_PCI_COMMON_Q_MSIX:
-		break;		/* no MSI-X: they stay NO_VECTOR */
+		vq = selected_queue(vp);
+		if (vq)
+			vp->queue_vector[vp->queue_select] =
+				vector_or_none(vp, v);
+		else
+			vp_warn(vp, "vector of queue %u, which does not exist",
+				vp->queue_select);
+		break;
 	default:
 		vp_warn(vp, "common config: write to read-only 0x%llx",
 			(unsigned long long)off);
@@ -357,6 +415,7 @@ static bool in_region(uint64_t off, uint32_t len, uint64_t start,
 static int vp_bar_read(void *opaque, uint64_t off, void *data, uint32_t len)
 {
 	struct virtio_pci *vp = opaque;
+	int ret = 0;
 
 	memset(data, 0, len);
 	if (in_region(off, len, VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN))
@@ -367,7 +426,31 @@ static int vp_bar_read(void *opaque, uint64_t off, void *data, uint32_t len)
 			   VIRTIO_PCI_DEVICE_MAX))
 		device_cfg_access(vp, off - VIRTIO_PCI_DEVICE_OFF, data, len,
 				  false);
+	else if (in_region(off, len, VIRTIO_PCI_MSIX_TABLE_OFF,
+			   MSIX_TABLE_SIZE(vp->msix.nr)))
+		ret = msix_table_read(&vp->msix,
+				      off - VIRTIO_PCI_MSIX_TABLE_OFF, data,
+				      len);
+	else if (in_region(off, len, VIRTIO_PCI_MSIX_PBA_OFF,
+			   MSIX_PBA_SIZE(vp->msix.nr)))
+		ret = msix_pba_read(&vp->msix, off - VIRTIO_PCI_MSIX_PBA_OFF,
+				    data, len);
+	if (ret)
+		vp_warn(vp, "bad %u-byte MSI-X read at 0x%llx", len,
+			(unsigned long long)off);
 	return 0;
+}
+
+static void msix_table_access(struct virtio_pci *vp, uint64_t off,
+			      const void *data, uint32_t len)
+{
+	bool changed;
+
+	if (msix_table_write(&vp->msix, off, data, len, &changed))
+		vp_warn(vp, "bad %u-byte MSI-X table write at 0x%llx", len,
+			(unsigned long long)off + VIRTIO_PCI_MSIX_TABLE_OFF);
+	else if (changed)
+		msix_flush(vp);
 }
 
 static int vp_bar_write(void *opaque, uint64_t off, const void *data,
@@ -381,8 +464,12 @@ static int vp_bar_write(void *opaque, uint64_t off, const void *data,
 		device_cfg_access(vp, off - VIRTIO_PCI_DEVICE_OFF,
 				  (void *)data, len, true);
 	else if (in_region(off, len, VIRTIO_PCI_NOTIFY_OFF,
-			   VIRTIO_PCI_BAR_SIZE - VIRTIO_PCI_NOTIFY_OFF))
+			   VIRTIO_PCI_MSIX_TABLE_OFF - VIRTIO_PCI_NOTIFY_OFF))
 		notify_write(vp, off - VIRTIO_PCI_NOTIFY_OFF, len);
+	else if (in_region(off, len, VIRTIO_PCI_MSIX_TABLE_OFF,
+			   MSIX_TABLE_SIZE(vp->msix.nr)))
+		msix_table_access(vp, off - VIRTIO_PCI_MSIX_TABLE_OFF, data,
+				  len);
 	return 0;
 }
 
@@ -476,6 +563,10 @@ static void vp_cfg_write(struct pci_device *dev, uint32_t off, uint32_t val,
 	if (cfg_window(vp, off, len))
 		cfg_window_access(vp, true);
 	bar_update(vp);
+	if (msix_set_control(&vp->msix,
+			     pci_cfg_read(&vp->cfg, vp->msix_cap +
+					  PCI_MSIX_FLAGS, 2)))
+		msix_flush(vp);
 	intx_update(vp);
 }
 
@@ -536,6 +627,11 @@ static int add_caps(struct virtio_pci *vp)
 	pci_cfg_set_wmask(cfg, pos + VIRTIO_PCI_CAP_OFFSET, 0xffffffff, 4);
 	pci_cfg_set_wmask(cfg, pos + VIRTIO_PCI_CAP_LENGTH, 0xffffffff, 4);
 	pci_cfg_set_wmask(cfg, pos + CFG_DATA_OFF, 0xffffffff, 4);
+	pos = msix_add_cap(cfg, vp->msix.nr, 0, VIRTIO_PCI_MSIX_TABLE_OFF,
+			   VIRTIO_PCI_MSIX_PBA_OFF);
+	if (pos < 0)
+		return pos;
+	vp->msix_cap = pos;
 	return 0;
 }
 
@@ -552,6 +648,13 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *vdev,
 	vp->mmio = mmio;
 	vp->name = name;
 	vp->mapped_gpa = VIRTIO_PCI_UNMAPPED;
+	vp->config_vector = VIRTIO_PCI_NO_VECTOR;
+	for (unsigned int q = 0; q < VIRTIO_PCI_MAX_QUEUES; q++)
+		vp->queue_vector[q] = VIRTIO_PCI_NO_VECTOR;
+	/* A vector for configuration changes and one per queue. */
+	msix_table_init(&vp->msix, vp->msix_entries, vp->msix_pending,
+			vdev->nr_queues + 1 < VIRTIO_PCI_MSIX_MAX ?
+			vdev->nr_queues + 1 : VIRTIO_PCI_MSIX_MAX);
 	vdev->transport = vp;
 	vdev->interrupt = vp_interrupt;
 	pci_cfg_init(cfg, VIRTIO_PCI_VENDOR_ID,
@@ -578,6 +681,19 @@ void virtio_pci_set_irq(struct virtio_pci *vp, const struct irq_line *irq)
 	vp->irq = *irq;
 	vp->irq_level = 0;
 	pci_cfg_set8(&vp->cfg, PCI_INTERRUPT_LINE, irq->gsi);
+}
+
+void virtio_pci_set_msi(struct virtio_pci *vp, const struct msi_sender *msi)
+{
+	vp->msi = *msi;
+}
+
+uint64_t virtio_pci_notify_addr(const struct virtio_pci *vp, unsigned int q)
+{
+	if (vp->mapped_gpa == VIRTIO_PCI_UNMAPPED || q >= vp->vdev->nr_queues)
+		return VIRTIO_PCI_UNMAPPED;
+	return vp->mapped_gpa + VIRTIO_PCI_NOTIFY_OFF +
+	       q * VIRTIO_PCI_NOTIFY_MULT;
 }
 
 void virtio_pci_place_bar(struct virtio_pci *vp, uint64_t gpa)

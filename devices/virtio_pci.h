@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The modern virtio-pci transport (virtio 1.2, 4.1), virtio 1.x only: no
- * legacy I/O BAR, no MSI-X (INTx through a struct irq_line). One 32-bit
- * memory BAR0 holds the common, ISR, device and notify structures, which
- * the vendor-specific capabilities point at. BAR0 is on the MMIO bus while
- * the guest has memory decoding on and the BAR programmed; it follows the
- * BAR when the guest moves it. Queue notifications are MMIO writes. Pure
- * logic: no ioctls.
+ * legacy I/O BAR. One 32-bit memory BAR0 holds the common, ISR, device and
+ * notify structures, which the vendor-specific capabilities point at, and
+ * the MSI-X table and PBA: a vector for configuration changes and one per
+ * queue as the driver assigns them, sent through a struct msi_sender;
+ * INTx through a struct irq_line while MSI-X is off. BAR0 is on the MMIO
+ * bus while the guest has memory decoding on and the BAR programmed; it
+ * follows the BAR when the guest moves it. Queue notifications are MMIO
+ * writes (the VMM may route them to an ioeventfd instead: see
+ * virtio_pci_notify_addr()). Pure logic: no ioctls.
  */
 #ifndef SLIMHV_DEVICES_VIRTIO_PCI_H
 #define SLIMHV_DEVICES_VIRTIO_PCI_H
@@ -16,6 +19,7 @@
 
 #include "devices/bus.h"
 #include "devices/irq.h"
+#include "devices/msix.h"
 #include "devices/pci.h"
 #include "devices/virtio.h"
 
@@ -25,7 +29,7 @@
 #define VIRTIO_PCI_REVISION		1
 
 /* BAR0 */
-#define VIRTIO_PCI_BAR_SIZE		0x4000
+#define VIRTIO_PCI_BAR_SIZE		0x8000
 #define VIRTIO_PCI_COMMON_OFF		0x0000
 #define VIRTIO_PCI_COMMON_LEN		0x38	/* struct virtio_pci_common_cfg */
 #define VIRTIO_PCI_ISR_OFF		0x1000
@@ -35,6 +39,10 @@
 #define VIRTIO_PCI_NOTIFY_OFF		0x3000
 #define VIRTIO_PCI_NOTIFY_MULT		4
 #define VIRTIO_PCI_MAX_QUEUES		(0x1000 / VIRTIO_PCI_NOTIFY_MULT)
+#define VIRTIO_PCI_MSIX_TABLE_OFF	0x4000
+#define VIRTIO_PCI_MSIX_PBA_OFF		0x6000
+#define VIRTIO_PCI_MSIX_MAX		64	/* config + queues, at most */
+#define VIRTIO_PCI_NO_VECTOR		0xffff
 
 #define VIRTIO_PCI_ISR_QUEUE		0x1
 #define VIRTIO_PCI_UNMAPPED		(~0ULL)
@@ -53,6 +61,16 @@ struct virtio_pci {
 	uint32_t dfselect;		/* device_feature_select */
 	uint32_t gfselect;		/* driver_feature_select */
 	uint16_t queue_select;
+	/* MSI-X */
+	uint8_t msix_cap;
+	struct msi_sender msi;
+	struct msix_table msix;
+	struct msix_entry msix_entries[VIRTIO_PCI_MSIX_MAX];
+	uint64_t msix_pending[MSIX_PBA_WORDS(VIRTIO_PCI_MSIX_MAX)];
+	uint16_t config_vector;
+	uint16_t queue_vector[VIRTIO_PCI_MAX_QUEUES];
+	uint64_t msi_sent;	/* messages, and vectors found masked */
+	uint64_t msi_pended;
 };
 
 /*
@@ -65,6 +83,13 @@ int virtio_pci_init(struct virtio_pci *vp, struct virtio_device *vdev,
 		    uint32_t class_code, struct bus *mmio, const char *name);
 /* INTA is wired to @irq: the interrupt line register shows its GSI. */
 void virtio_pci_set_irq(struct virtio_pci *vp, const struct irq_line *irq);
+/*
+ * MSI-X messages go to @msi. Without one (unit tests aside, the VMM always
+ * gives one) a vector the guest enabled is counted as sent and dropped.
+ */
+void virtio_pci_set_msi(struct virtio_pci *vp, const struct msi_sender *msi);
+/* Where queue @q's notification lands while BAR0 is mapped, or UNMAPPED. */
+uint64_t virtio_pci_notify_addr(const struct virtio_pci *vp, unsigned int q);
 /* Program BAR0 as firmware would (decoding stays off until the guest). */
 void virtio_pci_place_bar(struct virtio_pci *vp, uint64_t gpa);
 /* Take BAR0 off the bus. */

@@ -400,10 +400,23 @@ static ssize_t control_write(void *opaque, const void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+/* An MSI-X message of an emulated device, straight into KVM. */
+static int vm_msi_send(void *ctx, unsigned int vector, uint64_t addr,
+		       uint32_t data)
+{
+	int ret;
+
+	(void)vector;
+	ret = vm_signal_msi(ctx, addr, data);
+	/* 0: the guest's APIC blocked it (a disabled LAPIC): not an error. */
+	return ret < 0 ? ret : 0;
+}
+
 /*
  * The control channel, a virtio-console on the next free PCI slot (after
- * any assigned devices, which keep their slots), its BAR after theirs, and
- * INTA on the GSI the _PRT gives the slot.
+ * any assigned devices, which keep their slots), its BAR after theirs,
+ * MSI-X once the guest's driver turns it on, INTA on the GSI the _PRT
+ * gives the slot before that.
  */
 static int vm_setup_control(struct vm *vm)
 {
@@ -411,6 +424,7 @@ static int vm_setup_control(struct vm *vm)
 		.write = control_write, .opaque = vm,
 	};
 	struct irq_line irq = { .set_level = vm_irq_set, .ctx = vm };
+	struct msi_sender msi = { .send = vm_msi_send, .ctx = vm };
 	uint64_t gpa;
 	int ret;
 
@@ -430,6 +444,7 @@ static int vm_setup_control(struct vm *vm)
 		return ret;
 	irq.gsi = acpi_prt_gsi(PCI_SLOT(vm->control_pci->pdev.devfn), 0);
 	virtio_pci_set_irq(vm->control_pci, &irq);
+	virtio_pci_set_msi(vm->control_pci, &msi);
 	gpa = (vm->pci_mmio32_next + VIRTIO_PCI_BAR_SIZE - 1) &
 	      ~(VIRTIO_PCI_BAR_SIZE - 1);
 	if (gpa + VIRTIO_PCI_BAR_SIZE > PCI_MMIO32_BASE + PCI_MMIO32_SIZE)

@@ -96,6 +96,17 @@ list_dev_irqs() {
 	     }' /proc/interrupts
 }
 
+# " NAME=CHIP=N" for each interrupt of the virtio devices (the control
+# channel): CHIP is PCI-MSIX-BDF when the driver took MSI-X vectors.
+list_virtio_irqs() {
+	awk 'NR == 1 { ncpu = NF; next }
+	     $NF ~ /^virtio/ {
+		s = 0
+		for (i = 2; i <= ncpu + 1; i++) s += $i
+		printf " %s=%s=%d", $NF, $(ncpu + 2), s
+	     }' /proc/interrupts
+}
+
 # Wait up to $1 seconds for the NVMe namespace; sets $disk (/dev/nvme0n1).
 wait_disk() {
 	poll "$1" find_disk

@@ -1547,6 +1547,17 @@ def lab_guest_side_attacks():
                          r"attacks: running:  attacker bystander$", out,
                          re.M), "slimctl over the control channel after " \
             "the attacks:\n" + out[-1500:]
+        # The driver bound anew took MSI-X vectors, and slimctl's request
+        # and answer came through them.
+        m = re.search(r"^slimhv-guest: attack: control channel interrupts:"
+                      r"(.*)$", out, re.M)
+        assert m, "no interrupt line for the control channel:\n" + out[-1500:]
+        irqs = [i.split("=") for i in m.group(1).split()]
+        assert irqs and all(c.startswith("PCI-MSIX-") for _, c, _ in irqs), \
+            f"the control channel's interrupts are not MSI-X: {m.group(1)}"
+        assert sum(int(n) for _, _, n in irqs) > 0, \
+            f"no interrupt through the control channel's vectors: {m.group(1)}"
+        print(f"    control channel vectors:{m.group(1)}")
         warnings = GUEST_WARNING.findall(host)
         assert any("messages suppressed" in w for w in warnings), \
             "no rate-limited warning:\n" + "\n".join(warnings[-20:])

@@ -11,8 +11,11 @@
  * (to reach the queues quickly).
  *
  * Checks, beside the sanitizers: the interrupt line changes only when its
- * level changes, and is up exactly when the ISR has a bit and INTx is not
- * disabled; FEATURES_OK is never set with features not offered or without
+ * level changes, and is up exactly when the ISR has a bit, INTx is not
+ * disabled and MSI-X is off; an MSI-X message goes out only for a vector
+ * that exists, is unmasked and has the message the table holds; no vector
+ * stays pending once it can be sent; the driver's vectors are NO_VECTOR or
+ * in the table; FEATURES_OK is never set with features not offered or without
  * VERSION_1; queue sizes stay valid powers of two; nothing is left in
  * flight after an access; deliver() takes at most what it is given, and
  * nothing while the port is closed; the bytes the backend got are those
@@ -39,6 +42,7 @@ struct harness {
 	struct virtio_console con;
 	struct virtio_pci vp;
 	int level;
+	uint64_t msis;
 	uint64_t backend_bytes;
 	int backend_ret;	/* 0: take it all */
 };
@@ -68,6 +72,21 @@ static int set_level(void *ctx, uint32_t gsi, int level)
 	return 0;
 }
 
+static int send_msi(void *ctx, unsigned int vector, uint64_t addr,
+		    uint32_t data)
+{
+	struct harness *s = ctx;
+	uint64_t a;
+	uint32_t d;
+
+	FUZZ_CHECK(vector < s->vp.msix.nr);
+	FUZZ_CHECK(msix_vector(&s->vp.msix, vector, &a, &d));
+	FUZZ_CHECK_EQ(addr, a);
+	FUZZ_CHECK_EQ(data, d);
+	s->msis++;
+	return 0;
+}
+
 static ssize_t be_write(void *opaque, const void *buf, size_t len)
 {
 	static uint8_t sink[RAM_SIZE];
@@ -90,7 +109,17 @@ static void check_state(struct harness *s)
 	uint16_t cmd = pci_cfg_read(&s->vp.cfg, PCI_COMMAND, 2);
 	const struct bus_range *r;
 
-	FUZZ_CHECK_EQ(s->level, s->vp.isr && !(cmd & PCI_COMMAND_INTX_DISABLE));
+	FUZZ_CHECK_EQ(s->level, s->vp.isr && !(cmd & PCI_COMMAND_INTX_DISABLE) &&
+		      !s->vp.msix.enabled);
+	FUZZ_CHECK_EQ(s->msis, s->vp.msi_sent);
+	for (unsigned int v = 0; v < s->vp.msix.nr; v++)
+		FUZZ_CHECK(!(s->vp.msix_pending[v / 64] & (1ULL << v % 64)) ||
+			   !msix_vector(&s->vp.msix, v, NULL, NULL));
+	FUZZ_CHECK(s->vp.config_vector == VIRTIO_PCI_NO_VECTOR ||
+		   s->vp.config_vector < s->vp.msix.nr);
+	for (unsigned int q = 0; q < VIRTIO_CONSOLE_NR_QUEUES; q++)
+		FUZZ_CHECK(s->vp.queue_vector[q] == VIRTIO_PCI_NO_VECTOR ||
+			   s->vp.queue_vector[q] < s->vp.msix.nr);
 	FUZZ_CHECK(!(s->vp.isr & ~(VIRTIO_PCI_ISR_QUEUE |
 				   VIRTIO_PCI_ISR_CONFIG)));
 	if (vdev->status & VIRTIO_CONFIG_S_FEATURES_OK) {
@@ -191,6 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint32_t cfg_lens[4] = { 1, 2, 4, 4 };
 	struct virtio_console_backend be = { .write = be_write, .opaque = &h };
 	struct irq_line irq = { .set_level = set_level, .ctx = &h, .gsi = GSI };
+	struct msi_sender msi = { .send = send_msi, .ctx = &h };
 	struct harness *s = &h;
 	struct fuzz_in in;
 
@@ -202,6 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    VIRTIO_CONSOLE_PCI_CLASS, &s->mmio,
 				    "virtio-console"));
 	virtio_pci_set_irq(&s->vp, &irq);
+	virtio_pci_set_msi(&s->vp, &msi);
 	virtio_pci_place_bar(&s->vp, 0xc0000000);
 	fuzz_in_init(&in, data, size);
 	while (!fuzz_done(&in)) {
@@ -225,7 +256,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_BAR_READ:
 		case OP_BAR_WRITE: {
 			uint32_t len = lens[where >> 14];
-			uint64_t off = where & 0x3fff;
+			/* The upper half: the MSI-X table and PBA. */
+			uint64_t off = (where & 0x3fff) |
+				       (fuzz_u8(&in) & 1ULL) << 14;
 
 			if (off + len > VIRTIO_PCI_BAR_SIZE)
 				off = VIRTIO_PCI_BAR_SIZE - len;

@@ -504,6 +504,17 @@ def vp_ctrl(n, event, value, port=0):
             vp_post(3, n, n + 1, 0x9000 + 16 * n, 8, False) + vp_notify(3))
 
 
+def vp_bar(op, off, val, length):
+    """A BAR0 access: its length, the offset's low 14 bits, the upper half
+    (the MSI-X table and PBA) as a byte of its own, then the value."""
+    return (struct.pack("<BHB", op, {1: 0, 2: 1, 4: 2, 8: 3}[length] << 14 |
+                        (off & 0x3fff), off >> 14) +
+            val.to_bytes(length, "little"))
+
+
+VP_MSIX_CAP = 0x98      # the last capability: common, ISR, device, notify, PCI_CFG
+
+
 def seeds_virtio_pci():
     up = vp_cfg_write(4, 2, 2) + vp_driver()
     ready = (b"".join(vp_post(2, i, i + 1, 0xa000 + 0x100 * i, 0x100, True)
@@ -516,9 +527,24 @@ def seeds_virtio_pci():
             struct.pack("<BHH", VP_DELIVER, 0, 300) +
             vp_ram(0xe000, b"ping") +
             vp_post(1, 0, 1, 0xe000, 4, False) + vp_notify(1) +
-            struct.pack("<BH", VP_BAR_READ, 0x1000) +
+            vp_bar(VP_BAR_READ, 0x1000, 0, 1) +
             vp_cfg_write(4, 0, 2))
     out("virtio_pci", "linux-handshake", up + ready + port)
+    # MSI-X as Linux sets it up: the table, then enable, then a vector for
+    # config changes and one per queue; then traffic, a mask and an unmask.
+    table = b"".join(vp_bar(VP_BAR_WRITE, 0x4000 + 16 * v, 0xfee00000, 4) +
+                     vp_bar(VP_BAR_WRITE, 0x4008 + 16 * v, 0x30 + v, 4) +
+                     vp_bar(VP_BAR_WRITE, 0x400c + 16 * v, 0, 4)
+                     for v in range(5))
+    vectors = vp_bar(VP_BAR_WRITE, 0x10, 0, 2) + b"".join(
+        vp_bar(VP_BAR_WRITE, 0x16, q, 2) + vp_bar(VP_BAR_WRITE, 0x1a, q + 1, 2)
+        for q in range(4))
+    msix = (vp_cfg_write(VP_MSIX_CAP + 2, 0x8000, 2) + table + vp_driver() +
+            vectors + ready +
+            vp_bar(VP_BAR_WRITE, 0x400c + 16 * 3, 1, 4) + vp_ctrl(1, 3, 1) +
+            vp_bar(VP_BAR_READ, 0x6000, 0, 8) +
+            vp_bar(VP_BAR_WRITE, 0x400c + 16 * 3, 0, 4))
+    out("virtio_pci", "msix", up + msix)
 
 
 # --- ctl: chunk size, origin and error buffer, then the byte stream -------

@@ -30,7 +30,23 @@ struct fvp {
 	size_t out_len;
 	ssize_t be_ret;		/* 0: take everything; else return this */
 	unsigned int rx_ready;
+	unsigned int msis;	/* MSI-X messages sent, and the last one */
+	unsigned int msi_vector;
+	uint64_t msi_addr;
+	uint32_t msi_data;
 };
+
+static inline int fvp_send_msi(void *ctx, unsigned int vector,
+			       uint64_t addr, uint32_t data)
+{
+	struct fvp *f = ctx;
+
+	f->msis++;
+	f->msi_vector = vector;
+	f->msi_addr = addr;
+	f->msi_data = data;
+	return 0;
+}
 
 static inline int fvp_set_level(void *ctx, uint32_t gsi, int level)
 {
@@ -105,6 +121,7 @@ static inline void fvp_init(struct fvp *f)
 	struct irq_line irq = {
 		.set_level = fvp_set_level, .ctx = f, .gsi = FVP_GSI,
 	};
+	struct msi_sender msi = { .send = fvp_send_msi, .ctx = f };
 
 	memset(f, 0, sizeof(*f));
 	fake_mem_init(&f->mem);
@@ -114,6 +131,7 @@ static inline void fvp_init(struct fvp *f)
 			    "virtio-console"))
 		abort();
 	virtio_pci_set_irq(&f->vp, &irq);
+	virtio_pci_set_msi(&f->vp, &msi);
 	virtio_pci_place_bar(&f->vp, FVP_BAR_GPA);
 	fvp_cfg_w(f, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
 	for (unsigned int q = 0; q < VIRTIO_CONSOLE_NR_QUEUES; q++)

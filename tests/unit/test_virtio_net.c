@@ -50,11 +50,11 @@ static int be_send(void *opaque, const struct netoff_hdr *h,
 	return 0;
 }
 
-static void irq(struct virtio_device *vdev, bool config)
+static void irq(struct virtio_device *vdev, int queue)
 {
 	struct net_fixture *f = vdev->transport;
 
-	if (config)
+	if (queue == VIRTIO_INTR_CONFIG)
 		f->config_irqs++;
 	else
 		f->irqs++;

@@ -23,6 +23,18 @@ static uint32_t find_cap(struct fvp *f, uint8_t type)
 	return 0;
 }
 
+static uint32_t find_msix(struct fvp *f)
+{
+	uint32_t pos = fvp_cfg_r(f, PCI_CAPABILITY_LIST, 1);
+
+	for (int n = 0; pos && n < 48; n++) {
+		if (fvp_cfg_r(f, pos, 1) == PCI_CAP_ID_MSIX)
+			return pos;
+		pos = fvp_cfg_r(f, pos + PCI_CAP_LIST_NEXT, 1);
+	}
+	return 0;
+}
+
 TEST(virtio_pci_config_space)
 {
 	static const struct {
@@ -58,10 +70,13 @@ TEST(virtio_pci_config_space)
 	pos = find_cap(&f, VIRTIO_PCI_CAP_NOTIFY_CFG);
 	CHECK_EQ(fvp_cfg_r(&f, pos + VIRTIO_PCI_NOTIFY_CAP_MULT, 4), 4);
 	CHECK(find_cap(&f, VIRTIO_PCI_CAP_PCI_CFG));
-	/* No MSI-X capability. */
-	for (pos = fvp_cfg_r(&f, PCI_CAPABILITY_LIST, 1); pos;
-	     pos = fvp_cfg_r(&f, pos + PCI_CAP_LIST_NEXT, 1))
-		CHECK(fvp_cfg_r(&f, pos, 1) != PCI_CAP_ID_MSIX);
+	/* MSI-X: a vector for config changes and one per queue, in BAR0. */
+	pos = find_msix(&f);
+	CHECK_EQ(pos, 0x98);	/* tests/fuzz/mkseeds.py's VP_MSIX_CAP */
+	REQUIRE(pos);
+	CHECK_EQ(fvp_cfg_r(&f, pos + PCI_MSIX_FLAGS, 2), 4);
+	CHECK_EQ(fvp_cfg_r(&f, pos + PCI_MSIX_TABLE, 4), 0x4000);
+	CHECK_EQ(fvp_cfg_r(&f, pos + PCI_MSIX_PBA, 4), 0x6000);
 	fvp_free(&f);
 }
 
@@ -73,16 +88,16 @@ TEST(virtio_pci_bar_sizing_and_moves)
 	CHECK_EQ(fvp_r(&f, COMMON(NUMQ), 2), 4);
 	/* Sizing: decoding stays off while the BAR reads all-ones. */
 	fvp_cfg_w(&f, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
-	CHECK_EQ(fvp_cfg_r(&f, PCI_BASE_ADDRESS_0, 4), 0xffffc000);
+	CHECK_EQ(fvp_cfg_r(&f, PCI_BASE_ADDRESS_0, 4), 0xffff8000);
 	CHECK(!bus_find(&f.mmio, FVP_BAR_GPA, 4));
-	CHECK(!bus_find(&f.mmio, 0xffffc000, 4));
+	CHECK(!bus_find(&f.mmio, 0xffff8000, 4));
 	fvp_cfg_w(&f, PCI_BASE_ADDRESS_0, FVP_BAR_GPA, 4);
 	CHECK_EQ(fvp_r(&f, COMMON(NUMQ), 2), 4);
 	/* A move. */
 	fvp_cfg_w(&f, PCI_BASE_ADDRESS_0, FVP_BAR_GPA + 0x10000, 4);
 	CHECK(!bus_find(&f.mmio, FVP_BAR_GPA, 4));
-	CHECK(bus_find(&f.mmio, FVP_BAR_GPA + 0x10000 + 0x3fff, 1));
-	CHECK(!bus_find(&f.mmio, FVP_BAR_GPA + 0x10000 + 0x4000, 1));
+	CHECK(bus_find(&f.mmio, FVP_BAR_GPA + 0x10000 + 0x7fff, 1));
+	CHECK(!bus_find(&f.mmio, FVP_BAR_GPA + 0x10000 + 0x8000, 1));
 	/* Decoding off. */
 	fvp_cfg_w(&f, PCI_COMMAND, 0, 2);
 	CHECK_EQ(f.mmio.nr, 0);
@@ -317,5 +332,140 @@ TEST(virtio_pci_cfg_window)
 	fvp_cfg_w(&f, cap + VIRTIO_PCI_CAP_OFFSET, COMMON(STATUS), 4);
 	fvp_cfg_w(&f, cap + 16, 0, 4);
 	CHECK_EQ(fvp_status(&f), VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	fvp_free(&f);
+}
+
+/* MSI-X table entry @v's dword @dw (0 addr lo, 1 addr hi, 2 data, 3 ctrl). */
+#define MSIX_ENTRY(v, dw)	(VIRTIO_PCI_MSIX_TABLE_OFF + 16 * (v) + 4 * (dw))
+
+static void msix_program(struct fvp *f, unsigned int v, uint32_t data)
+{
+	fvp_w(f, MSIX_ENTRY(v, 0), 0xfee00000 + 0x1000 * v, 4);
+	fvp_w(f, MSIX_ENTRY(v, 1), 0, 4);
+	fvp_w(f, MSIX_ENTRY(v, 2), data, 4);
+	fvp_w(f, MSIX_ENTRY(v, 3), 0, 4);
+}
+
+TEST(virtio_pci_msix_vectors)
+{
+	uint32_t cap;
+	struct fvp f;
+
+	fvp_init(&f);
+	cap = find_msix(&f);
+	REQUIRE(cap);
+	/* Every entry starts masked; the PBA is clear. */
+	for (unsigned int v = 0; v < 5; v++)
+		CHECK_EQ(fvp_r(&f, MSIX_ENTRY(v, 3), 4), 1);
+	CHECK_EQ(fvp_r(&f, VIRTIO_PCI_MSIX_PBA_OFF, 8), 0);
+	msix_program(&f, 0, 0x41);
+	msix_program(&f, 1, 0x42);
+	CHECK_EQ(fvp_r(&f, MSIX_ENTRY(1, 0), 8), 0xfee01000);
+	CHECK_EQ(fvp_r(&f, MSIX_ENTRY(1, 2), 4), 0x42);
+	fvp_cfg_w(&f, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	REQUIRE(fvp_driver_up(&f, F_ALL) == FVP_DRIVER_OK);
+	/* The driver's vectors read back; one past the table reads none. */
+	CHECK_EQ(fvp_r(&f, COMMON(MSIX), 2), VIRTIO_PCI_NO_VECTOR);
+	fvp_w(&f, COMMON(MSIX), 0, 2);
+	CHECK_EQ(fvp_r(&f, COMMON(MSIX), 2), 0);
+	fvp_w(&f, COMMON(Q_SELECT), VCON_Q_CTRL_RX, 2);
+	fvp_w(&f, COMMON(Q_MSIX), 5, 2);
+	CHECK_EQ(fvp_r(&f, COMMON(Q_MSIX), 2), VIRTIO_PCI_NO_VECTOR);
+	fvp_w(&f, COMMON(Q_MSIX), 1, 2);
+	CHECK_EQ(fvp_r(&f, COMMON(Q_MSIX), 2), 1);
+	fvp_w(&f, COMMON(Q_SELECT), 9, 2);
+	CHECK_EQ(fvp_r(&f, COMMON(Q_MSIX), 2), VIRTIO_PCI_NO_VECTOR);
+	/* A used buffer on the control receiveq: its vector, no INTx. */
+	fvp_fill(&f, VCON_Q_CTRL_RX, 4);
+	fvp_send_ctrl(&f, VIRTIO_CONSOLE_BAD_ID, VIRTIO_CONSOLE_DEVICE_READY,
+		      1);
+	CHECK_EQ(f.msis, 1);
+	CHECK_EQ(f.msi_vector, 1);
+	CHECK_EQ(f.msi_addr, 0xfee01000);
+	CHECK_EQ(f.msi_data, 0x42);
+	CHECK_EQ(f.level, 0);
+	CHECK_EQ(fvp_r(&f, VIRTIO_PCI_ISR_OFF, 1), 0);
+	/* A config change goes to vector 0. */
+	f.con.vdev.interrupt(&f.con.vdev, VIRTIO_INTR_CONFIG);
+	CHECK_EQ(f.msis, 2);
+	CHECK_EQ(f.msi_vector, 0);
+	CHECK_EQ(f.msi_data, 0x41);
+	/* A queue without a vector: nothing at all. */
+	f.con.vdev.interrupt(&f.con.vdev, VCON_Q_RX);
+	CHECK_EQ(f.msis, 2);
+	CHECK_EQ(f.level, 0);
+	/* A reset takes the driver's vectors back. */
+	fvp_w(&f, COMMON(STATUS), 0, 1);
+	CHECK_EQ(fvp_r(&f, COMMON(MSIX), 2), VIRTIO_PCI_NO_VECTOR);
+	fvp_w(&f, COMMON(Q_SELECT), VCON_Q_CTRL_RX, 2);
+	CHECK_EQ(fvp_r(&f, COMMON(Q_MSIX), 2), VIRTIO_PCI_NO_VECTOR);
+	fvp_free(&f);
+}
+
+TEST(virtio_pci_msix_masks_and_pending)
+{
+	uint32_t cap;
+	struct fvp f;
+
+	fvp_init(&f);
+	cap = find_msix(&f);
+	REQUIRE(cap);
+	msix_program(&f, 2, 0x43);
+	fvp_cfg_w(&f, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	REQUIRE(fvp_driver_up(&f, F_ALL) == FVP_DRIVER_OK);
+	fvp_w(&f, COMMON(Q_SELECT), VCON_Q_TX, 2);
+	fvp_w(&f, COMMON(Q_MSIX), 2, 2);
+	/* The entry masked: pending, then sent when unmasked. */
+	fvp_w(&f, MSIX_ENTRY(2, 3), 1, 4);
+	f.con.vdev.interrupt(&f.con.vdev, VCON_Q_TX);
+	CHECK_EQ(f.msis, 0);
+	CHECK_EQ(fvp_r(&f, VIRTIO_PCI_MSIX_PBA_OFF, 4), 1 << 2);
+	fvp_w(&f, MSIX_ENTRY(2, 3), 0, 4);
+	CHECK_EQ(f.msis, 1);
+	CHECK_EQ(f.msi_data, 0x43);
+	CHECK_EQ(fvp_r(&f, VIRTIO_PCI_MSIX_PBA_OFF, 4), 0);
+	/* The function masked: the same. */
+	fvp_cfg_w(&f, cap + PCI_MSIX_FLAGS,
+		  PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 2);
+	f.con.vdev.interrupt(&f.con.vdev, VCON_Q_TX);
+	f.con.vdev.interrupt(&f.con.vdev, VCON_Q_TX);
+	CHECK_EQ(f.msis, 1);
+	CHECK_EQ(fvp_r(&f, VIRTIO_PCI_MSIX_PBA_OFF, 4), 1 << 2);
+	fvp_cfg_w(&f, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	CHECK_EQ(f.msis, 2);
+	/* Bad table accesses change nothing; the PBA is read-only. */
+	fvp_w(&f, MSIX_ENTRY(2, 2) + 1, 0x99, 1);
+	fvp_w(&f, MSIX_ENTRY(2, 2), 0x99, 2);
+	fvp_w(&f, VIRTIO_PCI_MSIX_PBA_OFF, ~0u, 4);
+	CHECK_EQ(fvp_r(&f, MSIX_ENTRY(2, 2), 4), 0x43);
+	CHECK_EQ(fvp_r(&f, VIRTIO_PCI_MSIX_PBA_OFF, 4), 0);
+	CHECK_EQ(fvp_r(&f, MSIX_ENTRY(5, 0), 4), 0);	/* past the table */
+	/* MSI-X off again: back to the ISR and INTx. */
+	fvp_cfg_w(&f, cap + PCI_MSIX_FLAGS, 0, 2);
+	f.con.vdev.interrupt(&f.con.vdev, VCON_Q_TX);
+	CHECK_EQ(f.msis, 2);
+	CHECK_EQ(f.level, 1);
+	CHECK_EQ(fvp_r(&f, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_PCI_ISR_QUEUE);
+	CHECK_EQ(f.level, 0);
+	/* INTx goes quiet the moment MSI-X comes on. */
+	f.con.vdev.interrupt(&f.con.vdev, VCON_Q_TX);
+	CHECK_EQ(f.level, 1);
+	fvp_cfg_w(&f, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	CHECK_EQ(f.level, 0);
+	fvp_free(&f);
+}
+
+TEST(virtio_pci_notify_addr)
+{
+	struct fvp f;
+
+	fvp_init(&f);
+	CHECK_EQ(virtio_pci_notify_addr(&f.vp, 0),
+		 FVP_BAR_GPA + VIRTIO_PCI_NOTIFY_OFF);
+	CHECK_EQ(virtio_pci_notify_addr(&f.vp, 3),
+		 FVP_BAR_GPA + VIRTIO_PCI_NOTIFY_OFF + 12);
+	CHECK_EQ(virtio_pci_notify_addr(&f.vp, 4), VIRTIO_PCI_UNMAPPED);
+	fvp_cfg_w(&f, PCI_COMMAND, 0, 2);
+	CHECK_EQ(virtio_pci_notify_addr(&f.vp, 0), VIRTIO_PCI_UNMAPPED);
 	fvp_free(&f);
 }
