@@ -33,6 +33,7 @@ PURE_SRCS := \
 	vmm/seccomp.c \
 	vmm/jail.c \
 	vmm/reboot.c \
+	vmm/netfiles.c \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \

@@ -27,6 +27,7 @@
 #include "vmm/kmsg.h"
 #include "vmm/log.h"
 #include "vmm/reboot.h"
+#include "vmm/netfiles.h"
 #include "vmm/run.h"
 #include "vmm/sandbox.h"
 #include "vmm/stats.h"
@@ -99,6 +100,7 @@ static struct {
 	uint64_t shutdown_ns;	/* 0, or the deadline of a host shutdown */
 	const char *shutdown_why;
 	bool idle;		/* no domain up, and that was said */
+	struct netfiles net;	/* the networks' rings and doorbells */
 } sv;
 
 /* The host console. */
@@ -528,7 +530,11 @@ static __noreturn void domain_child(struct domain_proc *dp)
 	signal(SIGCHLD, SIG_DFL);
 	snprintf(tag, sizeof(tag), "slimhv[%s]", dp->cfg->name);
 	log_set_tag(tag);
-	/* What this VMM may see: its own ends of its own pipes, no more. */
+	/*
+	 * What this VMM may see: its own ends of its own pipes, the parts of
+	 * its own rings it may (read-only where the peer writes), no more.
+	 */
+	netfiles_keep(&sv.net, dp->index);
 	close(sv.sig_fd);
 	if (sv.kmsg_fd >= 0)
 		close(sv.kmsg_fd);
@@ -753,6 +759,30 @@ static void domain_policy(struct domain_proc *dp, int status)
 	case RESTART_STAY_DOWN:
 		break;
 	}
+}
+
+/*
+ * Every ring and doorbell of the networks, made once, before any VMM: a VMM
+ * that restarts finds its rings where its peers still write.
+ */
+static void supervisor_networks(void)
+{
+	unsigned int rings = 0;
+	char err[160];
+
+	if (!sv.config || netfiles_plan(&sv.net, sv.config))
+		return;
+	for (unsigned int n = 0; n < sv.net.nr_nets; n++)
+		if (sv.net.nets[n].nr > 1)
+			rings += sv.net.nets[n].nr * (sv.net.nets[n].nr - 1);
+	if (!rings)
+		return;
+	if (netfiles_create(&sv.net, err, sizeof(err))) {
+		pr_err("networks: %s", err);
+		return;
+	}
+	pr_info("networks: %u rings of %u KiB between the domains' ports",
+		rings, NETFILES_RING_DATA >> 10);
 }
 
 static pid_t spawn_rescue_shell(void)
@@ -1424,6 +1454,7 @@ void supervise(const struct supervisor_opts *opts)
 			break;
 		}
 	}
+	supervisor_networks();
 	now = now_ns();
 	at = now;
 	/*
