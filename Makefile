@@ -59,6 +59,7 @@ SYS_SRCS := \
 	vmm/probe.c \
 	vmm/sandbox.c \
 	vmm/jailtest.c \
+	vmm/net.c \
 	vmm/run.c \
 	vmm/init.c \
 	vmm/supervisor.c \

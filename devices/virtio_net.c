@@ -132,6 +132,8 @@ static void vnet_transmit(struct virtio_net *n, struct virtq *vq)
 		tx_one(n, &ch);
 		virtq_push(vq, ch.head, 0);
 	}
+	if (n->be.tx_done)
+		n->be.tx_done(n->be.opaque);
 	virtio_queue_notify_driver(&n->vdev, vq);
 }
 

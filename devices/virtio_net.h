@@ -47,6 +47,8 @@ struct virtio_net_backend {
 		    const uint8_t *frame, size_t len);
 	/* Optional: the guest posted receive buffers. */
 	void (*rx_ready)(void *opaque);
+	/* Optional: the end of a run of sends (one notify's frames). */
+	void (*tx_done)(void *opaque);
 	void *opaque;
 };
 

@@ -132,6 +132,8 @@ static const struct ctl_cmd_desc cmds[CTL_NR_CMDS] = {
 			  1, 2, false },
 	[CTL_STATS] = { "stats", "stats [NAME]: uptime, vCPU exits, memory, device interrupts",
 			0, 1, false },
+	[CTL_NET] = { "net", "net: each network, its ports, MACs, links, frames and drops",
+		      0, 0, false },
 	[CTL_SWITCH] = { "switch", "switch NAME: its console to the front (or Ctrl-] and its number)",
 			 1, 1, true },
 	[CTL_POWEROFF] = { "poweroff", "poweroff: power every domain off, then the host",

@@ -3,6 +3,7 @@
  * The networks' shared files and doorbells (see netfiles.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,6 +51,11 @@ int netfiles_plan(struct netfiles *nf, const struct slimhv_config *cfg)
 	if (cfg->nr_networks > CONFIG_MAX_NETWORKS)
 		return -EINVAL;
 	nf->nr_nets = cfg->nr_networks;
+	for (unsigned int n = 0; n < nf->nr_nets; n++) {
+		memcpy(nf->nets[n].name, cfg->networks[n].name,
+		       sizeof(nf->nets[n].name));
+		nf->nets[n].mtu = cfg->networks[n].mtu;
+	}
 	for (unsigned int d = 0; d < cfg->nr_domains; d++) {
 		const struct domain_config *dc = &cfg->domains[d];
 
@@ -62,9 +68,11 @@ int netfiles_plan(struct netfiles *nf, const struct slimhv_config *cfg)
 			net = &nf->nets[n];
 			if (net->nr == CONFIG_NET_MAX_PORTS)
 				goto bad;
-			net->ports[net->nr++] = (struct netfiles_port) {
+			net->ports[net->nr] = (struct netfiles_port) {
 				.dom = d, .iface = i,
+				.bridge = dc->ifaces[i].bridge,
 			};
+			memcpy(net->ports[net->nr++].mac, dc->ifaces[i].mac, 6);
 		}
 	}
 	return 0;
@@ -210,6 +218,43 @@ static int keep_one(struct netfiles *nf, unsigned int n, unsigned int from,
 void netfiles_keep(struct netfiles *nf, unsigned int dom)
 {
 	each_ring(nf, keep_one, &dom);
+}
+
+/* Page 0 (send part) or page 1 (receive part): its link word to 0. */
+static void link_word_down(int fd)
+{
+	uint32_t *page;
+
+	if (fd < 0)
+		return;
+	page = mmap(NULL, NETRING_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
+	if (page == MAP_FAILED)
+		return;
+	/* The same word in both pages: after prod or cons. */
+	_Static_assert(offsetof(struct netring_tx_page, up) ==
+		       offsetof(struct netring_rx_page, up), "link words");
+	__atomic_store_n(&page[offsetof(struct netring_tx_page, up) / 4], 0,
+			 __ATOMIC_RELEASE);
+	munmap(page, NETRING_PAGE);
+}
+
+static int down_one(struct netfiles *nf, unsigned int n, unsigned int from,
+		    unsigned int to, void *arg)
+{
+	struct netfiles_ring *r = &nf->nets[n].rings[from][to];
+	unsigned int dom = *(unsigned int *)arg;
+
+	if (nf->nets[n].ports[from].dom == dom)
+		link_word_down(r->send_rw);
+	if (nf->nets[n].ports[to].dom == dom)
+		link_word_down(r->recv_rw);
+	return 0;
+}
+
+void netfiles_port_down(struct netfiles *nf, unsigned int dom)
+{
+	each_ring(nf, down_one, &dom);
 }
 
 static int close_one(struct netfiles *nf, unsigned int n, unsigned int from,

@@ -25,6 +25,7 @@
 #ifndef SLIMHV_VMM_NETFILES_H
 #define SLIMHV_VMM_NETFILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,8 @@
 struct netfiles_port {
 	unsigned int dom;	/* index in slimhv_config.domains */
 	unsigned int iface;	/* index in its ifaces */
+	uint8_t mac[6];		/* its MAC, given or derived */
+	bool bridge;		/* it may send from MACs behind it */
 };
 
 struct netfiles_ring {
@@ -46,6 +49,8 @@ struct netfiles_ring {
 };
 
 struct netfiles_net {
+	char name[32];
+	unsigned int mtu;
 	unsigned int nr;
 	struct netfiles_port ports[CONFIG_NET_MAX_PORTS];
 	struct netfiles_ring rings[CONFIG_NET_MAX_PORTS][CONFIG_NET_MAX_PORTS];
@@ -85,6 +90,14 @@ int netfiles_create(struct netfiles *nf, char *err, size_t errlen);
  * that domain must not hold (see above), and -1 them in @nf.
  */
 void netfiles_keep(struct netfiles *nf, unsigned int dom);
+
+/*
+ * In PID 1, once domain @dom's VMM has ended however it ended (a SIGKILL
+ * leaves no time to say so): mark each of its rings' link words down, as
+ * its VMM would have, so that its peers see its port down at once. Only
+ * those words are written, never a frame.
+ */
+void netfiles_port_down(struct netfiles *nf, unsigned int dom);
 
 /* Close every descriptor left in @nf. */
 void netfiles_close(struct netfiles *nf);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/log.h"
+#include "vmm/net.h"
 #include "vmm/reboot.h"
 #include "vmm/run.h"
 #include "vmm/sandbox.h"
@@ -132,6 +133,8 @@ static void control_deliver(struct control *c, struct vm *vm)
 #define EV_CONSOLE	((void *)2)
 #define EV_STOP		((void *)3)
 #define EV_CONTROL	((void *)4)
+#define EV_NET		((void *)5)
+#define NET_MAX_FDS	(4 * CONFIG_MAX_IFACES * NETSW_MAX_PORTS + 1)
 
 /* After SIGTERM, the power button again this often until the guest goes. */
 #define STOP_REPRESS_MS	5000
@@ -184,7 +187,15 @@ static void vm_serve(struct vm *vm, struct console *con,
 {
 	bool watching_console = con->in_fd >= 0, want;
 	bool watching_control = ctl->in_fd >= 0 && !ctl->npending;
+	int net_fds[NET_MAX_FDS], net_timeout = -1;
+	unsigned int nr_net = 0;
 
+	if (vm->net) {
+		nr_net = vmm_net_fds(vm->net, net_fds, NET_MAX_FDS);
+		for (unsigned int i = 0; i < nr_net; i++)
+			epoll_watch(vm->epoll_fd, net_fds[i], EV_NET, true);
+		net_timeout = vmm_net_service(vm->net);
+	}
 	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, true);
 	epoll_watch(vm->epoll_fd, con->in_fd, EV_CONSOLE, watching_console);
 	epoll_watch(vm->epoll_fd, ctl->in_fd, EV_CONTROL, watching_control);
@@ -197,7 +208,13 @@ static void vm_serve(struct vm *vm, struct console *con,
 		 */
 		int timeout = con->npending || ctl->npending ? 10 :
 			      stop->asked ? STOP_REPRESS_MS : -1;
-		int n = epoll_wait(vm->epoll_fd, evs, ARRAY_SIZE(evs), timeout);
+		bool net_due = false;
+		int n;
+
+		/* The networks: frames waiting, or the links to check. */
+		if (net_timeout >= 0 && (timeout < 0 || net_timeout < timeout))
+			timeout = net_timeout;
+		n = epoll_wait(vm->epoll_fd, evs, ARRAY_SIZE(evs), timeout);
 
 		if (n < 0 && errno != EINTR) {
 			pr_err("epoll_wait: %s", strerror(errno));
@@ -220,6 +237,10 @@ static void vm_serve(struct vm *vm, struct console *con,
 				control_read(ctl);
 				continue;
 			}
+			if (tag == EV_NET) {
+				net_due = true;
+				continue;
+			}
 			if (tag != EV_CONSOLE) {
 				assign_masked_fired(tag);
 				continue;
@@ -229,6 +250,8 @@ static void vm_serve(struct vm *vm, struct console *con,
 				vm_request_state(vm, VM_DESTROY);
 			}
 		}
+		if (vm->net && (net_due || n == 0))
+			net_timeout = vmm_net_service(vm->net);
 		console_deliver(con, vm);
 		/* Watch the console only while its input has somewhere to go. */
 		want = con->in_fd >= 0 && con->npending < sizeof(con->pending);
@@ -245,6 +268,8 @@ static void vm_serve(struct vm *vm, struct console *con,
 	}
 	epoll_watch(vm->epoll_fd, vm->event_fd, EV_VM_STATE, false);
 	epoll_watch(vm->epoll_fd, stop->fd, EV_STOP, false);
+	for (unsigned int i = 0; i < nr_net; i++)
+		epoll_watch(vm->epoll_fd, net_fds[i], EV_NET, false);
 	if (watching_console)
 		epoll_watch(vm->epoll_fd, con->in_fd, EV_CONSOLE, false);
 	if (watching_control)
@@ -342,6 +367,7 @@ int run_domain(const struct domain_config *cfg,
 	static struct vm vm;	/* large: keep it off the stack */
 	static struct control ctl;
 	static struct vmm_res res;
+	static struct vmm_net net;
 	struct stop_request stop = { .fd = -1 };
 	struct console con;
 	struct reboot_pace pace;
@@ -359,12 +385,20 @@ int run_domain(const struct domain_config *cfg,
 		pr_err("%s: signalfd: %s", cfg->name, strerror(errno));
 		return DOMAIN_EXIT_CONFIG;
 	}
+	/* Before the jail counts descriptors: the doorbells are kept. */
+	if (vmm_net_open(&net, cfg, io->net, io->dom, err, sizeof(err))) {
+		pr_err("%s: %s", cfg->name, err);
+		close(stop.fd);
+		return DOMAIN_EXIT_CONFIG;
+	}
 	ret = open_and_jail(cfg, assign, jail_id, &res);
 	if (ret) {
 		vmm_res_close(&res);
+		vmm_net_close(&net);
 		close(stop.fd);
 		return ret;
 	}
+	res.net = &net;
 	console_open(&con, io);
 	ctl.in_fd = cfg->privileged ? io->control_in : -1;
 	reboot_pace_init(&pace, cfg->reboot_limit);
@@ -435,5 +469,6 @@ int run_domain(const struct domain_config *cfg,
 	console_close(&con);
 	close(stop.fd);
 	vmm_res_close(&res);
+	vmm_net_close(&net);
 	return ret;
 }

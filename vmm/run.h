@@ -25,6 +25,7 @@ enum domain_exit {
 #define CONSOLE_ESCAPE		0x01
 
 struct domain_stats;
+struct netfiles;
 
 /* Where a domain's VMM finds its console and its control channel. */
 struct domain_io {
@@ -35,6 +36,9 @@ struct domain_io {
 	int control_in;		/* PID 1's answers, for the guest */
 	int control_out;	/* the guest's requests (non-blocking) */
 	struct domain_stats *stats;	/* counters PID 1 reads; or NULL */
+	/* The networks' rings (PID 1's, what this domain kept), or NULL. */
+	struct netfiles *net;
+	unsigned int dom;		/* this domain's index in them */
 };
 
 /*

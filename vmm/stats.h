@@ -11,6 +11,14 @@
 #include <stdint.h>
 
 #define STATS_MAX_VCPUS		64
+#define STATS_MAX_IFACES	4	/* CONFIG_MAX_IFACES */
+
+/* An interface's port, as its VMM last saw it (slimhv's net command). */
+struct iface_stats {
+	_Atomic uint32_t link;		/* 1: some other port takes frames */
+	_Atomic uint64_t tx_frames, tx_bytes, tx_dropped;
+	_Atomic uint64_t rx_frames, rx_bytes, rx_dropped;
+};
 
 struct domain_stats {
 	_Atomic uint64_t boots;		/* VMs built: first boot + reboots */
@@ -19,6 +27,7 @@ struct domain_stats {
 	_Atomic uint64_t vcpu_exits[STATS_MAX_VCPUS];
 	_Atomic uint64_t console_dropped;	/* output lost: PID 1 slow */
 	_Atomic uint64_t control_dropped;	/* control bytes lost */
+	struct iface_stats ifaces[STATS_MAX_IFACES];
 };
 
 static inline void stats_add(_Atomic uint64_t *c, uint64_t n)
@@ -29,6 +38,11 @@ static inline void stats_add(_Atomic uint64_t *c, uint64_t n)
 static inline uint64_t stats_get(_Atomic uint64_t *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static inline void stats_set(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, v, memory_order_relaxed);
 }
 
 #endif /* SLIMHV_VMM_STATS_H */

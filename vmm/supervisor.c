@@ -101,6 +101,7 @@ static struct {
 	const char *shutdown_why;
 	bool idle;		/* no domain up, and that was said */
 	struct netfiles net;	/* the networks' rings and doorbells */
+	bool net_ready;		/* made, or none needed */
 } sv;
 
 /* The host console. */
@@ -480,12 +481,11 @@ static int domain_prepare(struct domain_proc *dp)
 
 	if (dp->prepared)
 		return 0;
-	if (dp->cfg->nr_ifaces) {
-		/* Checked by the parser, not carried yet (README, Status). */
-		snprintf(err, sizeof(err), "its interfaces (on network \"%s\"%s) need networks between domains, which this slimhv does not carry yet",
+	if (dp->cfg->nr_ifaces && !sv.net_ready) {
+		snprintf(err, sizeof(err), "its interfaces (on network \"%s\"%s) have no rings: the networks could not be made (see above)",
 			 dp->cfg->ifaces[0].network,
 			 dp->cfg->nr_ifaces > 1 ? " and more" : "");
-		ret = -EOPNOTSUPP;
+		ret = -ENODEV;
 	} else {
 		ret = host_prepare(dp->cfg, &dp->assign, err, sizeof(err));
 	}
@@ -517,6 +517,8 @@ static __noreturn void domain_child(struct domain_proc *dp)
 		.control_in = -1,
 		.control_out = -1,
 		.stats = dp->stats,
+		.net = &sv.net,
+		.dom = dp->index,
 	};
 	sigset_t none;
 	char tag[48];
@@ -775,10 +777,12 @@ static void supervisor_networks(void)
 	for (unsigned int n = 0; n < sv.net.nr_nets; n++)
 		if (sv.net.nets[n].nr > 1)
 			rings += sv.net.nets[n].nr * (sv.net.nets[n].nr - 1);
+	sv.net_ready = true;
 	if (!rings)
 		return;
 	if (netfiles_create(&sv.net, err, sizeof(err))) {
 		pr_err("networks: %s", err);
+		sv.net_ready = false;
 		return;
 	}
 	pr_info("networks: %u rings of %u KiB between the domains' ports",
@@ -832,6 +836,8 @@ static void reaped(pid_t pid, int status)
 			continue;
 		/* Its last words come before the news of its end. */
 		drain_vmm(dp);
+		/* Its peers see its ports go down, however it ended. */
+		netfiles_port_down(&sv.net, dp->index);
 		domain_ended(dp, status);
 	}
 	/* Anything else was an orphan: reaped, nothing to do. */
@@ -980,6 +986,44 @@ static void cmd_stats(struct ctl_text *t, struct domain_proc *dp)
 		cmd_stats_one(t, &sv.doms[i]);
 }
 
+/* Each network and its ports, as their VMMs last counted. */
+static void cmd_net(struct ctl_text *t)
+{
+	const struct slimhv_config *c = sv.config;
+
+	if (!c || !c->nr_networks) {
+		ctl_printf(t, "no networks\n");
+		return;
+	}
+	for (unsigned int n = 0; n < c->nr_networks; n++) {
+		ctl_printf(t, "%s: mtu %u, %u port%s%s\n", c->networks[n].name,
+			   c->networks[n].mtu, sv.net.nets[n].nr,
+			   sv.net.nets[n].nr == 1 ? "" : "s",
+			   sv.net_ready ? "" : ", no rings (see the log)");
+		for (unsigned int p = 0; p < sv.net.nets[n].nr; p++) {
+			const struct netfiles_port *port = &sv.net.nets[n].ports[p];
+			struct domain_proc *dp = &sv.doms[port->dom];
+			struct iface_stats *s = &dp->stats->ifaces[port->iface];
+			char mac[18];
+
+			if (port->dom >= sv.nr || port->iface >= STATS_MAX_IFACES)
+				continue;
+			format_mac(mac, port->mac);
+			ctl_printf(t, "  %s %s, %s: sent %llu frames, %llu bytes, %llu dropped; received %llu frames, %llu bytes, %llu dropped\n",
+				   dp->cfg->name, mac, !vmm_alive(dp) ?
+				   state_names[dp->state] :
+				   atomic_load(&s->link) ? "link up" :
+				   "link down",
+				   (unsigned long long)stats_get(&s->tx_frames),
+				   (unsigned long long)stats_get(&s->tx_bytes),
+				   (unsigned long long)stats_get(&s->tx_dropped),
+				   (unsigned long long)stats_get(&s->rx_frames),
+				   (unsigned long long)stats_get(&s->rx_bytes),
+				   (unsigned long long)stats_get(&s->rx_dropped));
+		}
+	}
+}
+
 static void cmd_console(struct ctl_text *t, struct domain_proc *dp,
 			uint64_t bytes)
 {
@@ -1008,6 +1052,7 @@ static int cmd_run(const struct ctl_req *req, enum ctl_origin origin,
 		}
 	}
 	if (sv.shutdown_ns && req->cmd != CTL_LIST && req->cmd != CTL_STATS &&
+	    req->cmd != CTL_NET &&
 	    req->cmd != CTL_CONSOLE && req->cmd != CTL_HELP) {
 		ctl_printf(t, "the host is shutting down");
 		return -EBUSY;
@@ -1021,6 +1066,9 @@ static int cmd_run(const struct ctl_req *req, enum ctl_origin origin,
 		return 0;
 	case CTL_STATS:
 		cmd_stats(t, dp);
+		return 0;
+	case CTL_NET:
+		cmd_net(t);
 		return 0;
 	case CTL_CONSOLE:
 		cmd_console(t, dp, req->number);

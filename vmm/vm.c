@@ -16,6 +16,7 @@
 #include "vmm/bootparams.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
+#include "vmm/net.h"
 #include "vmm/stats.h"
 #include "vmm/vm.h"
 
@@ -413,20 +414,52 @@ static int vm_msi_send(void *ctx, unsigned int vector, uint64_t addr,
 }
 
 /*
- * The control channel, a virtio-console on the next free PCI slot (after
- * any assigned devices, which keep their slots), its BAR after theirs,
- * MSI-X once the guest's driver turns it on, INTA on the GSI the _PRT
- * gives the slot before that.
+ * An emulated virtio device on the guest's PCI bus: the next free slot
+ * (after any assigned devices, which keep their slots), its BAR after
+ * theirs, MSI-X once the guest's driver turns it on, INTA on the GSI the
+ * _PRT gives the slot before that.
  */
+int vm_plug_virtio(struct vm *vm, struct virtio_pci *vp,
+		   struct virtio_device *vdev, uint32_t class_code,
+		   const char *name)
+{
+	struct irq_line irq = { .set_level = vm_irq_set, .ctx = vm };
+	struct msi_sender msi = { .send = vm_msi_send, .ctx = vm };
+	uint64_t gpa;
+	int ret;
+
+	ret = virtio_pci_init(vp, vdev, class_code, &vm->mmio, name);
+	if (!ret)
+		ret = pci_bus_add(&vm->pci, &vp->pdev, -1);
+	if (ret)
+		return ret;
+	irq.gsi = acpi_prt_gsi(PCI_SLOT(vp->pdev.devfn), 0);
+	virtio_pci_set_irq(vp, &irq);
+	virtio_pci_set_msi(vp, &msi);
+	gpa = (vm->pci_mmio32_next + VIRTIO_PCI_BAR_SIZE - 1) &
+	      ~(VIRTIO_PCI_BAR_SIZE - 1);
+	if (gpa + VIRTIO_PCI_BAR_SIZE > PCI_MMIO32_BASE + PCI_MMIO32_SIZE)
+		return -ENOSPC;
+	virtio_pci_place_bar(vp, gpa);
+	vm->pci_mmio32_next = gpa + VIRTIO_PCI_BAR_SIZE;
+	pr_debug("%s: %s at 00:%02x.0, GSI %u", vm->cfg->name, name,
+		 PCI_SLOT(vp->pdev.devfn), irq.gsi);
+	return 0;
+}
+
+void vm_unplug_virtio(struct vm *vm, struct virtio_pci *vp)
+{
+	virtio_pci_destroy(vp);
+	if (vm->pci.devs[vp->pdev.devfn] == &vp->pdev)
+		vm->pci.devs[vp->pdev.devfn] = NULL;
+}
+
+/* The control channel: a virtio-console for a privileged domain. */
 static int vm_setup_control(struct vm *vm)
 {
 	struct virtio_console_backend be = {
 		.write = control_write, .opaque = vm,
 	};
-	struct irq_line irq = { .set_level = vm_irq_set, .ctx = vm };
-	struct msi_sender msi = { .send = vm_msi_send, .ctx = vm };
-	uint64_t gpa;
-	int ret;
 
 	if (!vm->cfg->privileged || vm->control_fd < 0)
 		return 0;
@@ -435,35 +468,14 @@ static int vm_setup_control(struct vm *vm)
 	if (!vm->control || !vm->control_pci)
 		return -ENOMEM;
 	virtio_console_init(vm->control, &vm->mem, &be);
-	ret = virtio_pci_init(vm->control_pci, &vm->control->vdev,
-			      VIRTIO_CONSOLE_PCI_CLASS, &vm->mmio,
-			      "virtio-console");
-	if (!ret)
-		ret = pci_bus_add(&vm->pci, &vm->control_pci->pdev, -1);
-	if (ret)
-		return ret;
-	irq.gsi = acpi_prt_gsi(PCI_SLOT(vm->control_pci->pdev.devfn), 0);
-	virtio_pci_set_irq(vm->control_pci, &irq);
-	virtio_pci_set_msi(vm->control_pci, &msi);
-	gpa = (vm->pci_mmio32_next + VIRTIO_PCI_BAR_SIZE - 1) &
-	      ~(VIRTIO_PCI_BAR_SIZE - 1);
-	if (gpa + VIRTIO_PCI_BAR_SIZE > PCI_MMIO32_BASE + PCI_MMIO32_SIZE)
-		return -ENOSPC;
-	virtio_pci_place_bar(vm->control_pci, gpa);
-	vm->pci_mmio32_next = gpa + VIRTIO_PCI_BAR_SIZE;
-	pr_debug("%s: control channel at 00:%02x.0, GSI %u", vm->cfg->name,
-		 PCI_SLOT(vm->control_pci->pdev.devfn), irq.gsi);
-	return 0;
+	return vm_plug_virtio(vm, vm->control_pci, &vm->control->vdev,
+			      VIRTIO_CONSOLE_PCI_CLASS, "virtio-console");
 }
 
 static void vm_release_control(struct vm *vm)
 {
-	if (vm->control_pci) {
-		virtio_pci_destroy(vm->control_pci);
-		if (vm->pci.devs[vm->control_pci->pdev.devfn] ==
-		    &vm->control_pci->pdev)
-			vm->pci.devs[vm->control_pci->pdev.devfn] = NULL;
-	}
+	if (vm->control_pci)
+		vm_unplug_virtio(vm, vm->control_pci);
 	free(vm->control_pci);
 	vm->control_pci = NULL;
 	free(vm->control);
@@ -730,6 +742,14 @@ int vm_create(struct vm *vm, const struct domain_config *cfg,
 		errf("control channel: %s", strerror(-ret));
 		goto err_destroy;
 	}
+	if (res->net && res->net->nr) {
+		vm->net = res->net;
+		ret = vmm_net_plug(vm->net, vm);
+		if (ret) {
+			errf("network interfaces: %s", strerror(-ret));
+			goto err_destroy;
+		}
+	}
 	ret = vm_load_guest(vm, res, &bl, err, errlen);
 	if (ret)
 		goto err_destroy;
@@ -752,6 +772,9 @@ void vm_destroy(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	assign_release(vm);
+	if (vm->net)
+		vmm_net_unplug(vm->net);
+	vm->net = NULL;
 	vm_release_control(vm);
 	if (vm->mem.host)
 		munmap(vm->mem.host, vm->mem_map_size);

@@ -41,6 +41,7 @@ enum vm_state {
 };
 
 struct vm;
+struct vmm_net;
 
 struct vcpu {
 	struct vm *vm;
@@ -76,6 +77,7 @@ struct vm {
 	/* The control channel: privileged domains with a control_fd only. */
 	struct virtio_console *control;
 	struct virtio_pci *control_pci;
+	struct vmm_net *net;		/* the interfaces plugged in, or NULL */
 	pthread_mutex_t dev_lock;	/* shared by both buses, recursive */
 
 	/* Passthrough */
@@ -114,6 +116,7 @@ struct vmm_res {
 	struct mapped_file kernel;
 	struct mapped_file initrd;	/* size 0: none */
 	struct assign_host pt;		/* its VFIO context and devices */
+	struct vmm_net *net;		/* its interfaces, or NULL */
 };
 
 /*
@@ -125,6 +128,16 @@ int vmm_res_open(struct vmm_res *res, const struct domain_config *cfg,
 		 const struct host_assignment *assign, char *err,
 		 size_t errlen);
 void vmm_res_close(struct vmm_res *res);
+
+/*
+ * Plug an emulated virtio device (@vdev initialized) into @vm's PCI bus
+ * through @vp: the next free slot, its BAR placed after the others, INTx
+ * and MSI-X wired. Unplug it before @vp goes (vm_destroy() does not).
+ */
+int vm_plug_virtio(struct vm *vm, struct virtio_pci *vp,
+		   struct virtio_device *vdev, uint32_t class_code,
+		   const char *name);
+void vm_unplug_virtio(struct vm *vm, struct virtio_pci *vp);
 
 /*
  * Build a VM for @cfg from @res with the guest's kernel, initrd and

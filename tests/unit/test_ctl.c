@@ -128,6 +128,10 @@ TEST(parse_commands)
 	CHECK_EQ(r.number, 4096);
 	CHECK_EQ(ctl_parse("stats", CTL_FROM_GUEST, &r, err, sizeof(err)), 0);
 	CHECK_EQ(r.name[0], '\0');
+	/* The networks: from a guest's slimctl too, and no argument. */
+	CHECK_EQ(ctl_parse("net", CTL_FROM_GUEST, &r, err, sizeof(err)), 0);
+	CHECK_EQ(r.cmd, CTL_NET);
+	CHECK(ctl_parse("net lan", CTL_FROM_GUEST, &r, err, sizeof(err)) < 0);
 	CHECK_EQ(ctl_parse("kill net", CTL_FROM_PROMPT, &r, err, sizeof(err)),
 		 0);
 	CHECK_EQ(r.cmd, CTL_KILL);

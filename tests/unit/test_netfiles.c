@@ -29,6 +29,8 @@ static struct slimhv_config *two_networks(void)
 	c->domains[0].nr_ifaces = 2;
 	c->domains[0].ifaces[0].net = 0;
 	c->domains[0].ifaces[1].net = 1;
+	c->domains[0].ifaces[1].bridge = true;
+	c->domains[0].ifaces[1].mac[5] = 0x42;
 	c->domains[1].nr_ifaces = 1;
 	c->domains[1].ifaces[0].net = 0;
 	c->domains[3].nr_ifaces = 1;
@@ -61,6 +63,8 @@ TEST(netfiles_plan_ports)
 	CHECK_EQ(nf->nets[0].nr, 2);
 	CHECK_EQ(nf->nets[0].ports[1].dom, 1);
 	CHECK_EQ(nf->nets[1].ports[0].iface, 1);
+	CHECK(nf->nets[1].ports[0].bridge && !nf->nets[0].ports[0].bridge);
+	CHECK_EQ(nf->nets[1].ports[0].mac[5], 0x42);
 	CHECK_EQ(netfiles_port(nf, 0, 0), 0);
 	CHECK_EQ(netfiles_port(nf, 0, 1), 1);
 	CHECK_EQ(netfiles_port(nf, 0, 3), -1);
@@ -192,6 +196,41 @@ TEST(netfiles_create_fails_whole)
 	CHECK(strstr(err, "the ring from port") != NULL);
 	CHECK_EQ(open_fds(), before);
 	CHECK_EQ(nf->nets[0].rings[0][1].send_rw, -1);
+	free(nf);
+	free(c);
+}
+
+TEST(netfiles_port_down_after_a_vmm_dies)
+{
+	struct slimhv_config *c = two_networks();
+	struct netfiles *nf = malloc(sizeof(*nf));
+	struct netring_tx_page *tx;
+	struct netring_rx_page *rx, *other;
+	char err[128] = "";
+
+	REQUIRE(nf);
+	REQUIRE(netfiles_plan(nf, c) == 0);
+	REQUIRE(netfiles_create(nf, err, sizeof(err)) == 0);
+	/* app (port 1 of lan) up both ways; dom0's ring to web too. */
+	tx = mmap(NULL, NETRING_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  nf->nets[0].rings[1][0].send_rw, 0);
+	rx = mmap(NULL, NETRING_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  nf->nets[0].rings[0][1].recv_rw, 0);
+	other = mmap(NULL, NETRING_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     nf->nets[1].rings[0][1].recv_rw, 0);
+	REQUIRE(tx != MAP_FAILED && rx != MAP_FAILED && other != MAP_FAILED);
+	tx->up = rx->up = other->up = 1;
+	tx->prod = rx->cons = 77;
+	netfiles_port_down(nf, 1);
+	CHECK_EQ(tx->up, 0);
+	CHECK_EQ(rx->up, 0);
+	CHECK_EQ(other->up, 1);		/* web's: not app's */
+	CHECK_EQ(tx->prod, 77);		/* nothing else written */
+	CHECK_EQ(rx->cons, 77);
+	munmap(tx, NETRING_PAGE);
+	munmap(rx, NETRING_PAGE);
+	munmap(other, NETRING_PAGE);
+	netfiles_close(nf);
 	free(nf);
 	free(c);
 }

@@ -32,6 +32,7 @@ struct net_fixture {
 	unsigned int irqs, config_irqs;
 	/* What the backend was given. */
 	unsigned int sent;
+	unsigned int tx_runs;	/* tx_done calls */
 	struct netoff_hdr h;
 	uint8_t frame[VIRTIO_NET_MAX_FRAME];
 	size_t len;
@@ -48,6 +49,11 @@ static int be_send(void *opaque, const struct netoff_hdr *h,
 	memcpy(f->frame, frame, len);
 	f->len = len;
 	return 0;
+}
+
+static void be_tx_done(void *opaque)
+{
+	((struct net_fixture *)opaque)->tx_runs++;
 }
 
 static void irq(struct virtio_device *vdev, int queue)
@@ -78,7 +84,9 @@ static void enable(struct net_fixture *f, struct fake_vring *r,
 static struct net_fixture *net_setup(uint64_t features)
 {
 	struct net_fixture *f = calloc(1, sizeof(*f));
-	struct virtio_net_backend be = { .send = be_send };
+	struct virtio_net_backend be = {
+		.send = be_send, .tx_done = be_tx_done,
+	};
 
 	if (!f)
 		abort();
@@ -183,6 +191,7 @@ TEST(virtio_net_transmit)
 
 	guest_send(f, &h, 1000, 7, false);
 	CHECK_EQ(f->sent, 1);
+	CHECK_EQ(f->tx_runs, 1);	/* the run of sends ended */
 	CHECK_EQ(f->len, 1000);
 	CHECK_EQ(f->frame[999], (uint8_t)(7 + 999));
 	CHECK(fake_vring_used(&f->tx, &id, &len));
