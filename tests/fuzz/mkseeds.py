@@ -658,11 +658,43 @@ def seeds_virtio_net():
             rx + rcv)
 
 
+# --- netswitch: ports, self, bridges; then operations of fuzz_netswitch.c --
+
+NS_SEND, NS_ARRIVE, NS_LINK, NS_TIME = range(4)
+
+
+def ns_frame(op, port, dst, src, length=60):
+    """dst and src pick MACs: 2 * N is port N's, odd ones the others
+    (1 unicast, 3 another, 5 broadcast, 7 multicast)."""
+    return bytes([op, port, dst, src, length])
+
+
+def seeds_netswitch():
+    # Three ports, this one 0, port 1 a bridge: ARP-like broadcasts, replies,
+    # a bridge's learned MAC, then a storm and time passing.
+    learn = (ns_frame(NS_SEND, 0, 5, 0) + ns_frame(NS_ARRIVE, 1, 0, 1) +
+             ns_frame(NS_SEND, 0, 1, 0) + ns_frame(NS_ARRIVE, 2, 0, 4) +
+             ns_frame(NS_ARRIVE, 2, 0, 2) + ns_frame(NS_SEND, 0, 4, 0))
+    out("netswitch", "learn", bytes([1, 0]) + struct.pack("<H", 0b010) + learn)
+    storm = ns_frame(NS_SEND, 0, 5, 0) * 300 + bytes([NS_TIME]) + \
+        struct.pack("<HB", 500, 0) + ns_frame(NS_SEND, 0, 7, 0) * 50
+    out("netswitch", "storm", bytes([1, 0]) + struct.pack("<H", 0) + storm)
+    links = (bytes([NS_LINK, 0x01, NS_LINK, 0x02]) + ns_frame(NS_SEND, 0, 2, 0) +
+             bytes([NS_LINK, 0x81]) + ns_frame(NS_SEND, 0, 2, 0) +
+             bytes([NS_TIME]) + struct.pack("<HB", 400, 1) + learn)
+    out("netswitch", "links", bytes([3, 0]) + struct.pack("<H", 0b110) + links)
+    # This port a bridge: sending from others' MACs and from learned ones.
+    bridge = (ns_frame(NS_SEND, 0, 5, 1) + ns_frame(NS_SEND, 0, 2, 2) +
+              ns_frame(NS_SEND, 0, 2, 3) + ns_frame(NS_SEND, 0, 2, 7))
+    out("netswitch", "self-bridge", bytes([1, 0]) + struct.pack("<H", 0b001) + bridge)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: mkseeds.py DTB_DIR")
     for h in ("config", "bzimage", "vdev", "uart8250", "cmdline", "pci",
-              "acpi", "virtqueue", "virtio_pci", "ctl", "netoffload", "netring", "virtio_net"):
+              "acpi", "virtqueue", "virtio_pci", "ctl", "netoffload", "netring", "virtio_net",
+              "netswitch"):
         clear_seeds(h)
         os.makedirs(os.path.join(CORPUS, h), exist_ok=True)
     seeds_config(sys.argv[1])
@@ -678,6 +710,7 @@ def main():
     seeds_netoffload()
     seeds_netring()
     seeds_virtio_net()
+    seeds_netswitch()
 
 
 if __name__ == "__main__":
