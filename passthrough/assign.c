@@ -64,14 +64,14 @@ static int bar_access(void *opaque, uint64_t off, void *data, uint32_t len,
 	int ret;
 
 	if (x->cap && t->bar == x->table_bar &&
-	    in_range(off, len, x->table_off, x->tab.nr * 16ULL))
+	    in_range(off, len, x->table_off, (uint64_t)MSIX_TABLE_SIZE(x->tab.nr)))
 		return is_write ?
 			vdev_msix_table_write(&ad->vdev, off - x->table_off,
 					      data, len) :
 			vdev_msix_table_read(&ad->vdev, off - x->table_off,
 					     data, len);
 	if (x->cap && t->bar == x->pba_bar &&
-	    in_range(off, len, x->pba_off, align_up(x->tab.nr, 64) / 8)) {
+	    in_range(off, len, x->pba_off, MSIX_PBA_SIZE(x->tab.nr))) {
 		if (is_write)
 			return 0;
 		return vdev_msix_pba_read(&ad->vdev, off - x->pba_off, data,
@@ -114,10 +114,10 @@ static void msix_hole(const struct assigned_dev *ad, int bar, int which,
 		return;
 	if (which == 0 && x->table_bar == bar) {
 		off = x->table_off;
-		size = x->tab.nr * 16ULL;
+		size = (uint64_t)MSIX_TABLE_SIZE(x->tab.nr);
 	} else if (which == 1 && x->pba_bar == bar) {
 		off = x->pba_off;
-		size = align_up(x->tab.nr, 64) / 8;
+		size = MSIX_PBA_SIZE(x->tab.nr);
 	} else {
 		return;
 	}

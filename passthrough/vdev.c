@@ -449,7 +449,7 @@ static int init_msix(struct vdev *d, const uint8_t *raw, uint32_t off)
 	}
 	if (pbir >= VDEV_NR_BARS || !d->bars[pbir].info.size ||
 	    d->bars[pbir].info.is_io ||
-	    poff + (nr + 63) / 64 * 8 > d->bars[pbir].info.size) {
+	    poff + MSIX_PBA_SIZE(nr) > d->bars[pbir].info.size) {
 		pr_warn("%s: MSI-X PBA (BAR%u, 0x%llx) is not inside a memory BAR, MSI-X hidden",
 			d->name, pbir, (unsigned long long)poff);
 		return -EINVAL;
