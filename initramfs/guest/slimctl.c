@@ -31,6 +31,7 @@ static const char usage[] =
 	"  reboot NAME           the power button, then boot it again\n"
 	"  console NAME [BYTES]  the end of its console log\n"
 	"  stats [NAME]          uptime, vCPU exits, memory, interrupts\n"
+	"  net                   the networks: ports, MACs, links, frames\n"
 	"  help                  what slimhv answers to\n"
 	"The port is found by its name, " PORT_NAME
 	", or given in SLIMCTL_PORT.\n";
