@@ -769,10 +769,14 @@ static int prop_interfaces(struct parser *p, const char *path,
 					    "zero" : "multicast");
 			ifc->mac_given = true;
 		}
-		for (unsigned int i = 0; i < d->nr_ifaces; i++)
-			if (!strcmp(d->ifaces[i].network, ifc->network))
-				return fail(p, path, "two interfaces on network \"%s\"",
-					    ifc->network);
+		for (unsigned int i = 0; i < d->nr_ifaces; i++) {
+			if (strcmp(d->ifaces[i].network, ifc->network))
+				continue;
+			config_printable(shown, sizeof(shown), ifc->network,
+					 SIZE_MAX);
+			return fail(p, path, "two interfaces on network \"%s\"",
+				    shown);
+		}
 		d->nr_ifaces++;
 	}
 	return 0;
@@ -1153,6 +1157,7 @@ static int check_networks(struct parser *p, struct slimhv_config *cfg)
 {
 	unsigned int ports[CONFIG_MAX_NETWORKS] = { 0 };
 	char path[PATH_MAX_LEN], names[CONFIG_MAX_NETWORKS * 34], mac[18];
+	char shown[MSG_VAL_MAX];
 	struct domain_config *d, *o;
 	struct iface_config *ifc;
 	int net;
@@ -1163,15 +1168,18 @@ static int check_networks(struct parser *p, struct slimhv_config *cfg)
 		for (unsigned int j = 0; j < d->nr_ifaces; j++) {
 			ifc = &d->ifaces[j];
 			net = find_network(cfg, ifc->network);
+			/* Names from the file: shown printable, one line. */
+			config_printable(shown, sizeof(shown), ifc->network,
+					 SIZE_MAX);
 			if (net < 0) {
 				network_names(cfg, names, sizeof(names));
 				return fail(p, path, "interface on an unknown network \"%s\" (the networks in /networks: %s)",
-					    ifc->network, names);
+					    shown, names);
 			}
 			ifc->net = (unsigned int)net;
 			if (++ports[net] > CONFIG_NET_MAX_PORTS)
 				return fail(p, path, "network \"%s\" has more than %d interfaces",
-					    ifc->network, CONFIG_NET_MAX_PORTS);
+					    shown, CONFIG_NET_MAX_PORTS);
 			if (!ifc->mac_given)
 				netsw_derive_mac(d->name, ifc->network,
 						 ifc->mac);
@@ -1183,9 +1191,11 @@ static int check_networks(struct parser *p, struct slimhv_config *cfg)
 				if (!strcmp(d->ifaces[k].network,
 					    d->bridges[j]))
 					break;
+			config_printable(shown, sizeof(shown), d->bridges[j],
+					 SIZE_MAX);
 			if (k == d->nr_ifaces)
 				return fail(p, path, "bridges \"%s\", but the domain has no interface on it",
-					    d->bridges[j]);
+					    shown);
 			d->ifaces[k].bridge = true;
 		}
 	}

@@ -1286,6 +1286,13 @@ TEST(config_interface_errors)
 	CHECK_ERR(parse_nets("a|b|c|d|e", NULL, NULL),
 		  "test.dtb: /domains/net: interfaces lists more than 4");
 	CHECK_EQ(parse_nets("lan|dmz", "lan|dmz", "dmz"), 0);
+	/* Names from the file are shown on one line (found by fuzz_config). */
+	CHECK_ERR(parse_nets("lan|w\nan\x01=02:00:5e:00:00:01", NULL, "lan"),
+		  "test.dtb: /domains/net: interface on an unknown network \"w?an?\" (the networks in /networks: lan, dmz)");
+	CHECK_ERR(parse_nets("l\tn|l\tn", NULL, NULL),
+		  "test.dtb: /domains/net: two interfaces on network \"l?n\"");
+	CHECK_ERR(parse_nets("lan", "d\nz", "lan"),
+		  "test.dtb: /domains/net: bridges \"d?z\", but the domain has no interface on it");
 }
 
 TEST(config_network_errors)
