@@ -66,11 +66,13 @@ tier firmware python3 tests/e2e/run.py firmware
 # SLIMHV_SOAK=1 here, at 200.
 if [ "${SLIMHV_SOAK:-0}" = 1 ]; then
 	tier soak python3 tests/e2e/run.py soak
-else
-	summary+=("$(printf '%-13s skipped (the full counts take half an hour: make soak, or SLIMHV_SOAK=1)' soak)")
 fi
 
 echo
+# Only tiers that ran are in the summary: a line for a tier that ran no
+# test, just above the closing count, could be read as the whole run's.
+[ "${SLIMHV_SOAK:-0}" = 1 ] ||
+	echo "The soaks ran at 20 in the lab tier; at their full counts (half an hour) they are make soak, or SLIMHV_SOAK=1."
 echo "summary of the tiers:"
 for line in "${summary[@]}"; do
 	echo "  $line"
