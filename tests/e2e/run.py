@@ -1311,79 +1311,113 @@ NET_FETCHED = (r"slimhv-guest: net: fetched (\d+) bytes from (\S+) in (\S+) s "
 
 @test("lab")
 def lab_network_two_domains_exchange_data():
-    """Two domains on one of slimhv's networks and no device of their own
-    (tests/e2e/e2e-network.dts): each serves 16 MiB over HTTP on its
-    virtio-net interface and fetches the other's, through the rings PID 1
-    made and the switch in each VMM; what each fetched hashes to what the
-    other served."""
-    with Lab("network",
-             append="slimhv.config=/etc/slimhv/e2e-network.dtb") as lab:
-        boot_markers(lab)
-        lab.expect(r"slimhv: networks: 2 rings of 512 KiB", 30,
-                   "PID 1 making the rings")
-        # alpha's console is in front; beta boots 15 s later.
-        m = lab.expect(r"slimhv-guest: net: (\S+) ([0-9a-f:]{17}) mtu 1500 ",
-                       GUEST_DEADLINE, "alpha's virtio-net interface")
-        a_mac = m.group(2)
-        m = lab.expect(r"slimhv-guest: net: serving ([0-9a-f]{64})", 120,
-                       "alpha serving its data")
-        a_served = m.group(1)
-        m = lab.expect(NET_FETCHED, 400, "alpha fetching beta's data")
-        a_size, a_peer, a_secs, a_tries, a_fetched = m.groups()
-        to_prompt(lab)
-        out = wait_console(lab, "beta", NET_FETCHED, 400,
-                           "beta fetching alpha's data")
-        b_served = re.search(r"net: serving ([0-9a-f]{64})", out).group(1)
-        b_mac = re.search(r"net: \S+ ([0-9a-f:]{17}) mtu", out).group(1)
-        b = re.search(NET_FETCHED, out, re.M).groups()
-        assert a_mac != b_mac, f"both interfaces have MAC {a_mac}"
-        assert a_peer == "10.9.0.2" and b[1] == "10.9.0.1", (a_peer, b[1])
-        assert int(a_size) == int(b[0]) == NET_MIB << 20, (a_size, b[0])
-        assert a_fetched == b_served, \
-            f"alpha fetched {a_fetched}, beta served {b_served}"
-        assert b[4] == a_served, f"beta fetched {b[4]}, alpha served {a_served}"
-        print(f"    {NET_MIB} MiB each way: alpha fetched in {a_secs} s "
-              f"(try {a_tries}), beta in {b[2]} s (try {b[3]})")
-        # The prompt's view: both links up, the bytes counted both ways.
-        out = prompt(lab, "net")
-        assert re.search(r"^lan: mtu 1500, 2 ports$", out, re.M), out
-        ports = re.findall(r"^  (\w+) ([0-9a-f:]{17}), ([\w ]+): sent (\d+) "
-                           r"frames, (\d+) bytes, (\d+) dropped; received "
-                           r"(\d+) frames, (\d+) bytes, (\d+) dropped$",
-                           out, re.M)
-        assert [p[0] for p in ports] == ["alpha", "beta"], out
-        for name, mac, link, tf, tb, td, rf, rb, rd in ports:
-            assert link == "link up", out
-            assert mac in (a_mac, b_mac), out
-            assert int(tb) >= NET_MIB << 20 and int(rb) >= NET_MIB << 20, out
-        print("    " + "; ".join(f"{p[0]}: {p[3]} frames out, {p[6]} in, "
-                                 f"{p[5]}+{p[8]} dropped" for p in ports))
-        # beta's VMM killed: alpha's link goes down and alpha goes on; beta
-        # started again finds its rings and fetches alpha's data anew.
-        prompt(lab, "kill beta")
-        deadline = time.monotonic() + 30
-        while not re.search(r"^  alpha \S+, link down", prompt(lab, "net"),
-                            re.M):
-            assert time.monotonic() < deadline, \
-                "alpha's link still up 30 s after beta's VMM was killed"
-            time.sleep(2)
-        prompt(lab, "start beta")
-        deadline = time.monotonic() + 400
-        while True:
-            out = prompt(lab, "console beta 4096")
-            again = re.search(NET_FETCHED, out[out.rfind("init reached"):])
-            if again:
-                break
-            assert time.monotonic() < deadline, \
-                "beta, started again, fetched nothing:\n" + out[-1500:]
-            time.sleep(3)
-        assert again.group(5) == a_served, \
-            f"beta fetched {again.group(5)} after its restart, alpha serves {a_served}"
-        assert domain_stats(lab, "alpha")["boots"] == 1, "alpha rebooted"
-        host_ctrl_alt_del(lab)
-        lab.expect(r"slimhv: domain \w+ ended: the guest powered off", 90)
-        lab.expect(r"slimhv: domain \w+ ended: the guest powered off", 90)
-        expect_clean_exit(lab)
+    """Two domains on one of slimhv's networks (tests/e2e/e2e-network.dts):
+    each serves 16 MiB over HTTP on its virtio-net interface and fetches
+    the other's, through the rings PID 1 made and the switch in each VMM;
+    what each fetched hashes to what the other served. alpha is a driver
+    domain that bridges the lab's NIC (passed through) onto the network:
+    beta, with no device of its own, gets a DHCP lease from the lab's
+    network through it and swaps 1 MiB each way with the test server on
+    the lab's host, at each of its two boots (beta's VMM is killed and
+    started again in between)."""
+    with PtServer() as server, ServerNotes(server):
+        with Lab("network", net_opts=server.net_opts(),
+                 append="slimhv.config=/etc/slimhv/e2e-network.dtb") as lab:
+            network_domains(lab)
+        check_server(server, 2)
+
+
+# beta's exchange with the test server through alpha's bridge.
+NET_DHCP = (r"slimhv-guest: net up (\S+) dev \S+[\s\S]*?"
+            r"slimhv-guest: net ok \(received (\d+) bytes, sent (\d+) bytes\)"
+            r"[\s\S]*?slimhv-guest: net: dhcp exchange ok")
+
+
+def network_domains(lab):
+    boot_markers(lab)
+    lab.expect(r"slimhv: networks: 2 rings of 512 KiB", 30,
+               "PID 1 making the rings")
+    expect_ok(lab, rf"slimhv\[alpha\]: {BDF} \[{LAB_NIC}\] assigned as guest",
+              HOST_DEADLINE, "the NIC assigned to alpha")
+    # alpha's console is in front; beta boots 15 s later.
+    m = expect_ok(lab, r"slimhv-guest: net: (\S+) ([0-9a-f:]{17}) mtu 1500 ",
+                  GUEST_DEADLINE, "alpha's virtio-net interface")
+    a_mac = m.group(2)
+    m = expect_ok(lab, r"slimhv-guest: net: bridge br0: (\S+) \((\S+)\) and \S+",
+                  60, "alpha's bridge")
+    assert m.group(2) == "e1000e", f"alpha bridged {m.group(0)}"
+    m = expect_ok(lab, r"slimhv-guest: net: serving ([0-9a-f]{64})", 120,
+                  "alpha serving its data")
+    a_served = m.group(1)
+    m = expect_ok(lab, NET_FETCHED, 400, "alpha fetching beta's data")
+    a_size, a_peer, a_secs, a_tries, a_fetched = m.groups()
+    to_prompt(lab)
+    wait_console(lab, "beta", NET_FETCHED, 400, "beta fetching alpha's data")
+    out = prompt(lab, "console beta")
+    dhcp = re.search(NET_DHCP, out)
+    assert dhcp, f"beta's DHCP and server exchange through alpha:\n{out[-3000:]}"
+    print(f"    beta through alpha's bridge: lease {dhcp.group(1)}, "
+          f"{dhcp.group(2)} bytes from the lab host's server, {dhcp.group(3)} to it")
+    b_served = re.search(r"net: serving ([0-9a-f]{64})", out).group(1)
+    b_mac = re.search(r"net: \S+ ([0-9a-f:]{17}) mtu", out).group(1)
+    b = re.search(NET_FETCHED, out, re.M).groups()
+    assert a_mac != b_mac, f"both interfaces have MAC {a_mac}"
+    assert a_peer == "10.9.0.2" and b[1] == "10.9.0.1", (a_peer, b[1])
+    assert int(a_size) == int(b[0]) == NET_MIB << 20, (a_size, b[0])
+    assert a_fetched == b_served, \
+        f"alpha fetched {a_fetched}, beta served {b_served}"
+    assert b[4] == a_served, f"beta fetched {b[4]}, alpha served {a_served}"
+    print(f"    {NET_MIB} MiB each way: alpha fetched in {a_secs} s "
+          f"(try {a_tries}), beta in {b[2]} s (try {b[3]})")
+    # The prompt's view: both links up, the bytes counted both ways.
+    out = prompt(lab, "net")
+    assert re.search(r"^lan: mtu 1500, 2 ports$", out, re.M), out
+    ports = re.findall(r"^  (\w+) ([0-9a-f:]{17}), ([\w ]+): sent (\d+) "
+                       r"frames, (\d+) bytes, (\d+) dropped; received "
+                       r"(\d+) frames, (\d+) bytes, (\d+) dropped$",
+                       out, re.M)
+    assert [p[0] for p in ports] == ["alpha", "beta"], out
+    for name, mac, link, tf, tb, td, rf, rb, rd in ports:
+        assert link == "link up", out
+        assert mac in (a_mac, b_mac), out
+        assert int(tb) >= NET_MIB << 20 and int(rb) >= NET_MIB << 20, out
+    print("    " + "; ".join(f"{p[0]}: {p[3]} frames out, {p[6]} in, "
+                             f"{p[5]}+{p[8]} dropped" for p in ports))
+    # beta's VMM killed: alpha's link goes down and alpha goes on; beta
+    # started again finds its rings, gets its lease through alpha's bridge
+    # again and fetches alpha's data anew.
+    prompt(lab, "kill beta")
+    deadline = time.monotonic() + 30
+    while not re.search(r"^  alpha \S+, link down", prompt(lab, "net"),
+                        re.M):
+        assert time.monotonic() < deadline, \
+            "alpha's link still up 30 s after beta's VMM was killed"
+        time.sleep(2)
+    prompt(lab, "start beta")
+    # The console log goes on across the restart: the new boot is the one
+    # that serves data of its own (random at each boot).
+    deadline = time.monotonic() + 400
+    while True:
+        out = prompt(lab, "console beta")
+        served = list(re.finditer(r"net: serving ([0-9a-f]{64})", out))
+        again = None
+        if served and served[-1].group(1) != b_served:
+            out = out[out.rfind("init reached", 0, served[-1].start()):]
+            again = re.search(NET_FETCHED, out)
+        if again:
+            break
+        assert time.monotonic() < deadline, \
+            "beta, started again, fetched nothing:\n" + out[-1500:]
+        time.sleep(3)
+    assert again.group(5) == a_served, \
+        f"beta fetched {again.group(5)} after its restart, alpha serves {a_served}"
+    assert re.search(NET_DHCP, out), \
+        f"beta's exchange through alpha after its restart:\n{out[-3000:]}"
+    assert domain_stats(lab, "alpha")["boots"] == 1, "alpha rebooted"
+    host_ctrl_alt_del(lab)
+    lab.expect(r"slimhv: domain \w+ ended: the guest powered off", 90)
+    lab.expect(r"slimhv: domain \w+ ended: the guest powered off", 90)
+    expect_clean_exit(lab)
 
 
 @test("lab")
