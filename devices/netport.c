@@ -179,6 +179,7 @@ unsigned int netport_poll(struct netport *np, unsigned int budget,
 
 	np->now_ms = now_ms;
 	np->rx_pending = false;
+	np->guest_full = false;
 	for (unsigned int k = 0; k < nr; k++) {
 		unsigned int i = (start + k) % nr, n;
 		bool full;
@@ -188,9 +189,14 @@ unsigned int netport_poll(struct netport *np, unsigned int budget,
 		n = poll_one(np, i, budget, now_ms, &full);
 		total += n;
 		if (full) {
-			/* The guest is full: the rest wait for its buffers. */
+			/*
+			 * The guest is full: the rest wait for its buffers,
+			 * which it notifies (rx_ready) once it posts some.
+			 */
 			np->next_rx = i;
 			virtio_net_rx_flush(np->dev);
+			np->guest_full = true;
+			np->rx_pending = virtio_net_rx_wait(np->dev);
 			return total;
 		}
 		if (n == budget)

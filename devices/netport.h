@@ -47,6 +47,7 @@ struct netport {
 	unsigned int next_rx;		/* where the round of rings starts */
 	uint64_t now_ms;		/* the caller's clock, for the switch */
 	bool rx_pending;		/* a ring had more than a batch */
+	bool guest_full;		/* frames wait for the guest's buffers */
 	struct netport_stats st;
 };
 
@@ -74,7 +75,9 @@ uint32_t netport_flush(struct netport *np);
  * One round over the other ports' rings, at most @budget frames from
  * each to the guest: the frames delivered. rx_pending says a ring had
  * more (poll again); when the guest has no receive buffer left, the rest
- * wait until it posts some. Sets kick_space.
+ * wait until it posts some: guest_full says so, and the device has asked
+ * the guest to notify when it does (rx_pending if it already did). Sets
+ * kick_space.
  */
 unsigned int netport_poll(struct netport *np, unsigned int budget,
 			  uint64_t now_ms);

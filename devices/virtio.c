@@ -243,6 +243,27 @@ void virtq_unpop(struct virtq *vq, unsigned int n)
 				 __ATOMIC_RELAXED);
 }
 
+bool virtq_want_more(struct virtq *vq)
+{
+	uint16_t idx;
+
+	if (!vq->enabled || vq->broken)
+		return false;
+	idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+	if (!vq->event_idx)
+		return false;
+	/*
+	 * avail_event at last_avail would ask for a notify only when the
+	 * index passes it, which it already has when some chains wait
+	 * unused: ask for the next one after the index we saw.
+	 */
+	__atomic_store_n(avail_event(vq), htole16(idx), __ATOMIC_RELAXED);
+	/* Published before the index is read again (the driver's mirror). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE)) !=
+	       idx;
+}
+
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *e;

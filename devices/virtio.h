@@ -98,6 +98,13 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c);
  * take them again (a device that popped more than it could use).
  */
 void virtq_unpop(struct virtq *vq, unsigned int n);
+/*
+ * A device that found too few chains to go on: ask the driver to notify
+ * on the next one it makes available (with EVENT_IDX, avail_event moves to
+ * the driver's current index; without it the driver notifies anyway).
+ * True when chains came meanwhile: pop again instead of waiting.
+ */
+bool virtq_want_more(struct virtq *vq);
 /* Give chain @head back with @len bytes written: -EINVAL if not popped. */
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 /*

@@ -308,6 +308,13 @@ void virtio_net_rx_flush(struct virtio_net *n)
 		virtio_queue_notify_driver(&n->vdev, vq);
 }
 
+bool virtio_net_rx_wait(struct virtio_net *n)
+{
+	struct virtq *vq = virtio_queue(&n->vdev, VNET_Q_RX);
+
+	return vq && virtq_want_more(vq);
+}
+
 void virtio_net_set_link(struct virtio_net *n, bool up)
 {
 	if (n->link_up == up)

@@ -92,5 +92,10 @@ bool virtio_net_rx_running(struct virtio_net *n);
 int virtio_net_receive(struct virtio_net *n, const struct netoff_hdr *h,
 		       const uint8_t *frame, size_t len);
 void virtio_net_rx_flush(struct virtio_net *n);
+/*
+ * After -ENOSPC: ask the driver to notify (rx_ready) when it posts the
+ * next receive buffer. True when buffers came meanwhile: try again now.
+ */
+bool virtio_net_rx_wait(struct virtio_net *n);
 
 #endif /* SLIMHV_DEVICES_VIRTIO_NET_H */

@@ -361,7 +361,13 @@ static bool iface_service(struct vmm_iface *ifc, uint64_t now_ms)
 	for (unsigned int q = 0; mask; q++, mask >>= 1)
 		if (mask & 1)
 			kick(ifc->space_out[q]);
-	/* Before sleeping: ask each peer to kick, unless frames came. */
+	/*
+	 * Before sleeping: ask each peer to kick, unless frames came; or,
+	 * when frames wait for the guest's buffers, sleep until the guest
+	 * posts some (rx_ready wakes us): no spinning while a guest is slow.
+	 */
+	if (np->guest_full)
+		return more;
 	for (unsigned int q = 0; q < ifc->nr_ports; q++)
 		if (np->peers[q].present &&
 		    netring_rx_wait_data(&np->peers[q].in))

@@ -240,12 +240,19 @@ TEST(netport_guest_without_buffers_holds_the_ring)
 	for (int i = 0; i < 5; i++)
 		guest_send(&n->g[0], ports[1].mac, ports[0].mac, 500, (uint8_t)i);
 	netport_flush(&n->g[0].np);
-	/* No receive buffer: nothing lost, the frames wait in the ring. */
+	/*
+	 * No receive buffer: nothing lost, the frames wait in the ring, and
+	 * the port waits for the guest's notify instead of polling again.
+	 */
 	CHECK_EQ(netport_poll(&n->g[1].np, 64, 1000), 0);
+	CHECK(n->g[1].np.guest_full);
+	CHECK(!n->g[1].np.rx_pending);
 	post_rx(&n->g[1], 2, 2048);
 	CHECK_EQ(netport_poll(&n->g[1].np, 64, 1000), 2);
+	CHECK(n->g[1].np.guest_full);
 	post_rx(&n->g[1], 8, 2048);
 	CHECK_EQ(netport_poll(&n->g[1].np, 64, 1000), 3);
+	CHECK(!n->g[1].np.guest_full);
 	for (int i = 0; i < 5; i++) {
 		REQUIRE(guest_recv(&n->g[1], got) == 500);
 		CHECK_EQ(got[12], (uint8_t)(i + 12));

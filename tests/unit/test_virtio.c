@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The split virtqueue (devices/virtio.c) against fake guest memory. */
+#include <endian.h>
 #include <errno.h>
 
 #include "devices/virtio.h"
@@ -188,6 +189,44 @@ TEST(virtq_event_idx_notifications)
 		CHECK_EQ(virtq_push(&f.vq, f.c.head, 0), 0);
 		CHECK_EQ(virtq_should_notify(&f.vq), i == 0 || i == 2);
 	}
+	teardown(&f);
+}
+
+/*
+ * A device that popped chains, found them too few and put them back must
+ * still hear of the next one the driver adds: the driver's rule
+ * (vring_need_event) says whether it notifies.
+ */
+TEST(virtq_want_more_after_too_few)
+{
+	struct vq_fixture f;
+	struct fake_buf b = { DATA_GPA, 8, true };
+	uint16_t *avail_ev;
+
+	setup(&f);
+	avail_ev = (uint16_t *)&f.r.used->ring[QSIZE];
+	for (int i = 0; i < 3; i++)
+		fake_vring_add(&f.r, &b, 1);
+	REQUIRE(virtq_pop(&f.vq, &f.c) == 1);
+	REQUIRE(virtq_pop(&f.vq, &f.c) == 1);
+	virtq_unpop(&f.vq, 2);
+	/* As unpop leaves it, adding a 4th would not notify. */
+	CHECK(!vring_need_event(le16toh(*avail_ev), 4, 3));
+	CHECK(!virtq_want_more(&f.vq));
+	CHECK_EQ(le16toh(*avail_ev), 3);
+	CHECK(vring_need_event(le16toh(*avail_ev), 4, 3));
+	/* The three are still there to pop. */
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(virtq_pop(&f.vq, &f.c), 1);
+	CHECK_EQ(virtq_pop(&f.vq, &f.c), 0);
+	teardown(&f);
+
+	/* Without EVENT_IDX the driver notifies anyway: nothing to move. */
+	setup_features(&f, 1ULL << VIRTIO_F_VERSION_1);
+	avail_ev = (uint16_t *)&f.r.used->ring[QSIZE];
+	fake_vring_add(&f.r, &b, 1);
+	CHECK(!virtq_want_more(&f.vq));
+	CHECK_EQ(*avail_ev, 0);
 	teardown(&f);
 }
 
