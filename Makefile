@@ -219,7 +219,14 @@ $(IMG)/guest/slimhv-attack: $(ATTACK_SRCS) initramfs/guest/slimhv-attack.h $(SYS
 	@echo "  CC      $@"
 	@$(MUSL_CC) $(SLIMHV_CFLAGS) -static -s -o $@ $(ATTACK_SRCS)
 
-$(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/*) $(MKCPIO) $(SYSROOT_STAMP) $(IMG)/guest/slimctl $(IMG)/guest/slimhv-attack
+# slimhv-flood, a broadcast storm from a guest (the network test): static,
+# on musl.
+$(IMG)/guest/slimhv-flood: initramfs/guest/slimhv-flood.c $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(MUSL_CC) $(SLIMHV_CFLAGS) -static -s -o $@ $<
+
+$(IMG)/guest/initramfs.cpio.gz: initramfs/guest.list $(wildcard initramfs/guest/*) $(MKCPIO) $(SYSROOT_STAMP) $(IMG)/guest/slimctl $(IMG)/guest/slimhv-attack $(IMG)/guest/slimhv-flood
 	@echo "  CPIO    $@"
 	@$(MKCPIO) initramfs/guest.list $@
 
