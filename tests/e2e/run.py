@@ -28,7 +28,8 @@ from ptserver import DATA_LINES, PtServer, gen_data, sha256  # noqa: E402
 
 SLIMHV = os.path.join(IMAGES, "slimhv")
 GUEST_KERNEL = os.path.join(IMAGES, "guest", "bzImage")
-TESTS = {"cli": [], "image": [], "lab": [], "firmware": [], "soak": []}
+TESTS = {"cli": [], "image": [], "lab": [], "firmware": [], "soak": [],
+         "bridge": []}
 
 
 def test(tier):
@@ -1311,17 +1312,29 @@ NET_FETCHED = (r"slimhv-guest: net: fetched (\d+) bytes from (\S+) in (\S+) s "
 
 @test("lab")
 def lab_network_two_domains_exchange_data():
-    """Two domains on one of slimhv's networks (tests/e2e/e2e-network.dts):
-    each serves 16 MiB over HTTP on its virtio-net interface and fetches
-    the other's, through the rings PID 1 made and the switch in each VMM;
-    what each fetched hashes to what the other served. alpha is a driver
-    domain that bridges the lab's NIC (passed through) onto the network:
-    beta, with no device of its own, gets a DHCP lease from the lab's
-    network through it and pings the lease's gateway, at each of its two
-    boots (beta's VMM is killed and started again in between)."""
+    """Two domains on one of slimhv's networks and no device of their own
+    (tests/e2e/e2e-network.dts): each serves 16 MiB over HTTP on its
+    virtio-net interface and fetches the other's, through the rings PID 1
+    made and the switch in each VMM; what each fetched hashes to what the
+    other served. Then alpha floods the network with broadcasts, and
+    beta's VMM is killed and started again."""
     with Lab("network",
              append="slimhv.config=/etc/slimhv/e2e-network.dtb") as lab:
-        network_domains(lab)
+        network_domains(lab, bridge=False)
+
+
+@test("bridge")
+def bridge_driver_domain_serves_a_client():
+    """The same with alpha as a driver domain (tests/e2e/
+    e2e-network-bridge.dts) that bridges the lab's NIC (passed through)
+    onto the network: beta, with no device of its own, gets a DHCP lease
+    from the lab's network through it and pings the lease's gateway, at
+    each of its two boots. Not in make check: two nested VMs and a
+    passed-through NIC under load at once break this lab's QEMU too often
+    (docs/networking.md); `python3 tests/e2e/run.py bridge` runs it."""
+    with Lab("network-bridge",
+             append="slimhv.config=/etc/slimhv/e2e-network-bridge.dtb") as lab:
+        network_domains(lab, bridge=True)
 
 
 # The broadcasts alpha sends in the flood, and the switch's budget for
@@ -1382,34 +1395,39 @@ NET_DHCP = (r"slimhv-guest: net: dhcp lease (\S+) via \S+, gateway (\S+) "
             r"answered (\d+) of 3 pings")
 
 
-def network_domains(lab):
+def network_domains(lab, bridge):
+    """The network tests' common course; @bridge: alpha bridges the lab's
+    NIC and beta's lease and pings through it are checked too."""
     boot_markers(lab)
     lab.expect(r"slimhv: networks: 2 rings of 512 KiB", 30,
                "PID 1 making the rings")
-    expect_ok(lab, rf"slimhv\[alpha\]: {BDF} \[{LAB_NIC}\] assigned as guest",
-              HOST_DEADLINE, "the NIC assigned to alpha")
+    if bridge:
+        expect_ok(lab, rf"slimhv\[alpha\]: {BDF} \[{LAB_NIC}\] assigned as guest",
+                  HOST_DEADLINE, "the NIC assigned to alpha")
     # alpha's console is in front; beta boots 15 s later.
     m = expect_ok(lab, r"slimhv-guest: net: (\S+) ([0-9a-f:]{17}) mtu 1500 ",
                   GUEST_DEADLINE, "alpha's virtio-net interface")
     a_mac = m.group(2)
-    m = expect_ok(lab, r"slimhv-guest: net: bridge br0: (\S+) \((\S+)\) and \S+",
-                  60, "alpha's bridge")
-    assert m.group(2) == "e1000e", f"alpha bridged {m.group(0)}"
+    if bridge:
+        m = expect_ok(lab, r"slimhv-guest: net: bridge br0: (\S+) \((\S+)\) "
+                      r"and \S+", 60, "alpha's bridge")
+        assert m.group(2) == "e1000e", f"alpha bridged {m.group(0)}"
     m = expect_ok(lab, r"slimhv-guest: net: serving ([0-9a-f]{64})", 120,
                   "alpha serving its data")
     a_served = m.group(1)
-    m = expect_ok(lab, NET_FETCHED, 400, "alpha fetching beta's data",
+    m = expect_ok(lab, NET_FETCHED, 240, "alpha fetching beta's data",
                   failures=PT_FAILURES + (r"slimhv-guest: net: fetch .* stalled.*",))
     a_size, a_peer, a_secs, a_tries, a_fetched = m.groups()
     to_prompt(lab)
     wait_console(lab, "beta", NET_FETCHED, 400, "beta fetching alpha's data")
     out = prompt(lab, "console beta")
     assert "stalled" not in out, "beta's fetch stalled:\n" + out[-3000:]
-    dhcp = re.search(NET_DHCP, out)
-    assert dhcp and dhcp.group(3) == "3", \
-        f"beta's lease and pings through alpha's bridge:\n{out[-3000:]}"
-    print(f"    beta through alpha's bridge: lease {dhcp.group(1)}, gateway "
-          f"{dhcp.group(2)} answered 3 of 3 pings")
+    if bridge:
+        dhcp = re.search(NET_DHCP, out)
+        assert dhcp and dhcp.group(3) == "3", \
+            f"beta's lease and pings through alpha's bridge:\n{out[-3000:]}"
+        print(f"    beta through alpha's bridge: lease {dhcp.group(1)}, "
+              f"gateway {dhcp.group(2)} answered 3 of 3 pings")
     b_served = re.search(r"net: serving ([0-9a-f]{64})", out).group(1)
     b_mac = re.search(r"net: \S+ ([0-9a-f:]{17}) mtu", out).group(1)
     b = re.search(NET_FETCHED, out, re.M).groups()
@@ -1437,8 +1455,8 @@ def network_domains(lab):
                              f"{p[5]}+{p[8]} dropped" for p in ports))
     network_flood(lab, ports)
     # beta's VMM killed: alpha's link goes down and alpha goes on; beta
-    # started again finds its rings, gets its lease through alpha's bridge
-    # again and fetches alpha's data anew.
+    # started again finds its rings (with the bridge, gets its lease through
+    # it again) and fetches alpha's data anew.
     prompt(lab, "kill beta")
     deadline = time.monotonic() + 30
     while not re.search(r"^  alpha \S+, link down", prompt(lab, "net"),
@@ -1467,9 +1485,10 @@ def network_domains(lab):
         "beta's fetch stalled after its restart:\n" + out[-3000:]
     assert again.group(5) == a_served, \
         f"beta fetched {again.group(5)} after its restart, alpha serves {a_served}"
-    dhcp = re.search(NET_DHCP, out)
-    assert dhcp and dhcp.group(3) == "3", \
-        f"beta's lease and pings through alpha after its restart:\n{out[-3000:]}"
+    if bridge:
+        dhcp = re.search(NET_DHCP, out)
+        assert dhcp and dhcp.group(3) == "3", \
+            f"beta's lease and pings through alpha after its restart:\n{out[-3000:]}"
     assert domain_stats(lab, "alpha")["boots"] == 1, "alpha rebooted"
     host_ctrl_alt_del(lab)
     lab.expect(r"slimhv: domain \w+ ended: the guest powered off", 90)
@@ -2147,7 +2166,7 @@ def firmware_bios_pxe_boot():
 # makes the test FLAKY (the tier passes, the flake is counted and its first
 # failure printed); a second failure fails it. Everywhere else one failure
 # fails.
-RETRY_TIERS = ("lab", "firmware", "soak")
+RETRY_TIERS = ("lab", "firmware", "soak", "bridge")
 
 
 def keep_logs(tag):
