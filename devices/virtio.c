@@ -247,11 +247,9 @@ bool virtq_want_more(struct virtq *vq)
 {
 	uint16_t idx;
 
-	if (!vq->enabled || vq->broken)
+	if (!vq->enabled || vq->broken || !vq->event_idx)
 		return false;
 	idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
-	if (!vq->event_idx)
-		return false;
 	/*
 	 * avail_event at last_avail would ask for a notify only when the
 	 * index passes it, which it already has when some chains wait
