@@ -34,6 +34,8 @@ PURE_SRCS := \
 	vmm/jail.c \
 	vmm/reboot.c \
 	vmm/netfiles.c \
+	vmm/cpulist.c \
+	vmm/cpuplan.c \
 	devices/bus.c \
 	devices/uart8250.c \
 	devices/pci.c \
@@ -60,6 +62,7 @@ SYS_SRCS := \
 	vmm/sandbox.c \
 	vmm/jailtest.c \
 	vmm/net.c \
+	vmm/hostcpus.c \
 	vmm/run.c \
 	vmm/init.c \
 	vmm/supervisor.c \

@@ -29,6 +29,8 @@ const char cmdline_run_usage[] =
 	"  --name NAME        the guest's name, 1 to 31 of a-z, 0-9, '_', '-' (default guest)\n"
 	"  --restart POLICY   stay-down (default), restart or poweroff-host\n"
 	"  --hugepages MODE   guest RAM in 2 MiB pages: auto (default), on or off\n"
+	"  --dedicated-cpus LIST  host CPUs of the guest's own, one for each vCPU,\n"
+	"                     e.g. 2-3 (vCPU 0 on CPU 2, vCPU 1 on CPU 3)\n"
 	"  --help             this text\n"
 	"Options take their value as --opt VALUE or --opt=VALUE.\n";
 
@@ -42,6 +44,7 @@ enum run_opt {
 	OPT_NAME,
 	OPT_RESTART,
 	OPT_HUGEPAGES,
+	OPT_DEDICATED,
 	OPT_HELP,
 };
 
@@ -58,6 +61,7 @@ static const struct {
 	[OPT_NAME] = { "--name", true },
 	[OPT_RESTART] = { "--restart", true },
 	[OPT_HUGEPAGES] = { "--hugepages", true },
+	[OPT_DEDICATED] = { "--dedicated-cpus", true },
 	[OPT_HELP] = { "--help", false },
 };
 
@@ -151,7 +155,7 @@ static int add_vfio(const char *val, struct domain_config *d,
 static int apply(enum run_opt opt, const char *val, struct domain_config *d,
 		 char *err, size_t errlen)
 {
-	char shown[MSG_VAL_MAX];
+	char shown[MSG_VAL_MAX], why[64];
 
 	config_printable(shown, sizeof(shown), val, SIZE_MAX);
 	switch (opt) {
@@ -186,6 +190,11 @@ static int apply(enum run_opt opt, const char *val, struct domain_config *d,
 			return fail(err, errlen, "--hugepages: '%s' is not one of auto, on, off",
 				    shown);
 		return 0;
+	case OPT_DEDICATED:
+		if (cpulist_parse(val, &d->dedicated, why, sizeof(why)))
+			return fail(err, errlen, "--dedicated-cpus: '%s': %s",
+				    shown, why);
+		return 0;
 	case OPT_HELP:
 		break;
 	}
@@ -214,6 +223,7 @@ int cmdline_parse_run(int argc, char **argv, struct domain_config *d,
 	unsigned int seen = 0;
 	const char *arg, *eq, *val;
 	size_t namelen;
+	unsigned int n;
 	int i, opt, ret;
 
 	if (err && errlen)
@@ -259,5 +269,9 @@ int cmdline_parse_run(int argc, char **argv, struct domain_config *d,
 	}
 	if (!(seen & (1u << OPT_KERNEL)))
 		return fail(err, errlen, "--kernel is required");
+	n = cpulist_count(&d->dedicated);
+	if (n && n != d->cpus)
+		return fail(err, errlen, "--dedicated-cpus names %u CPU%s for %u vCPU%s (one host CPU for each vCPU)",
+			    n, n > 1 ? "s" : "", d->cpus, d->cpus > 1 ? "s" : "");
 	return 0;
 }

@@ -699,6 +699,21 @@ static int prop_start_delay(struct parser *p, const char *path,
 	return 0;
 }
 
+static int prop_dedicated(struct parser *p, const char *path,
+			  const struct prop_val *v, struct domain_config *d)
+{
+	char shown[MSG_VAL_MAX], why[64];
+	int ret = prop_string(p, path, v, 256, false);
+
+	if (ret)
+		return ret;
+	if (cpulist_parse(v->data, &d->dedicated, why, sizeof(why))) {
+		config_printable(shown, sizeof(shown), v->data, v->len);
+		return fail(p, path, "dedicated-cpus \"%s\": %s", shown, why);
+	}
+	return 0;
+}
+
 static int prop_devices(struct parser *p, const char *path,
 			const struct prop_val *v, struct domain_config *d)
 {
@@ -844,6 +859,8 @@ static const struct prop_handler domain_props[] = {
 	  prop_boot_order },
 	{ "start-delay-ms", "start-delay-ms = <5000>", false, true, true,
 	  prop_start_delay },
+	{ "dedicated-cpus", "dedicated-cpus = \"2-3\"", false, false, true,
+	  prop_dedicated },
 	{ "devices", "devices = \"0000:00:03.0\", \"class:nvme\"", false, false,
 	  false, prop_devices },
 	{ "interfaces", "interfaces = \"lan\", \"dmz=02:00:00:00:00:01\"",
@@ -936,6 +953,43 @@ static void domain_path(char *buf, size_t len, const char *name)
 
 	config_printable(shown, sizeof(shown), name, SIZE_MAX);
 	snprintf(buf, len, "/domains/%s", shown);
+}
+
+/*
+ * A domain's dedicated CPUs: one for each vCPU, and none dedicated to an
+ * earlier domain too. @path is the message's place (NULL: the domain's).
+ */
+static int check_dedicated(struct parser *p, const char *path,
+			   const struct slimhv_config *cfg)
+{
+	const struct domain_config *a, *b;
+	char where[PATH_MAX_LEN], list[MSG_VAL_MAX];
+	unsigned int i, j, n;
+	int cpu;
+
+	for (i = 0; i < cfg->nr_domains; i++) {
+		a = &cfg->domains[i];
+		n = cpulist_count(&a->dedicated);
+		if (!n)
+			continue;
+		if (!path)
+			domain_path(where, sizeof(where), a->name);
+		else
+			snprintf(where, sizeof(where), "%s", path);
+		cpulist_text(&a->dedicated, list, sizeof(list));
+		if (n != a->cpus)
+			return fail(p, where, "dedicated-cpus \"%s\" names %u CPU%s for %u vCPU%s (one host CPU for each vCPU)",
+				    list, n, n > 1 ? "s" : "", a->cpus,
+				    a->cpus > 1 ? "s" : "");
+		for (j = 0; j < i; j++) {
+			b = &cfg->domains[j];
+			cpu = cpulist_first_common(&a->dedicated, &b->dedicated);
+			if (cpu >= 0)
+				return fail(p, where, "CPU %d is dedicated to /domains/%s too",
+					    cpu, b->name);
+		}
+	}
+	return 0;
 }
 
 /* Two domains may not share a name or a device. */
@@ -1263,6 +1317,8 @@ static int parse_all(struct parser *p, size_t size, struct slimhv_config *cfg)
 		return fail(p, "/domains", "no domains (add a node with compatible = \"slimhv,domain\")");
 	ret = check_domains(p, cfg);
 	if (!ret)
+		ret = check_dedicated(p, NULL, cfg);
+	if (!ret)
 		ret = check_networks(p, cfg);
 	if (ret)
 		return ret;
@@ -1314,8 +1370,11 @@ int config_override(struct slimhv_config *cfg, const char *spec, char *err,
 	const char *dot, *eq, *value;
 	const struct prop_handler *h = NULL;
 	struct domain_config *d = NULL;
+	struct cpulist saved;
+	unsigned int saved_cpus;
 	struct prop_val v;
 	unsigned long n;
+	int ret;
 	fdt32_t cell;
 	char *end;
 
@@ -1358,5 +1417,14 @@ int config_override(struct slimhv_config *cfg, const char *spec, char *err,
 		v.data = (const char *)&cell;
 		v.len = sizeof(cell);
 	}
-	return h->parse(&p, path, &v, d);
+	saved_cpus = d->cpus;
+	saved = d->dedicated;
+	ret = h->parse(&p, path, &v, d);
+	if (!ret)
+		ret = check_dedicated(&p, path, cfg);
+	if (ret) {
+		d->cpus = saved_cpus;
+		d->dedicated = saved;
+	}
+	return ret;
 }

@@ -52,6 +52,13 @@
  *   start-delay-ms	one cell, at most 600000; default 0: how long after
  *		the domain before it in boot order started to start this
  *		one (spreads the boot load of many domains)
+ *   dedicated-cpus	optional; host CPUs of the domain's own, one for each
+ *		vCPU ("2-3": vCPU 0 on CPU 2, vCPU 1 on CPU 3, in
+ *		ascending order). No other domain's vCPU, no VMM thread,
+ *		not PID 1 and no host interrupt but the domain's own
+ *		devices' runs there. As many CPUs as cpus, and no CPU
+ *		dedicated to two domains; whether the CPUs exist is only
+ *		known on the host, which refuses the domain otherwise
  *   devices	optional string list, at most 16 entries, each one of
  *		  a PCI address	"0000:00:03.0" or "00:03.0" (hex)
  *		  vendor:device	"8086:10d3" (hex)
@@ -74,6 +81,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "vmm/cpulist.h"
 
 #define CONFIG_MAX_DOMAINS	16
 #define CONFIG_MAX_DEVICES	16
@@ -149,6 +158,8 @@ struct domain_config {
 	unsigned int reboot_limit;	/* reboots a minute before pacing */
 	unsigned int boot_order;
 	unsigned int start_delay_ms;
+	/* dedicated-cpus: empty when the vCPUs float on the host's CPUs */
+	struct cpulist dedicated;
 	unsigned int nr_devices;
 	struct dev_match devices[CONFIG_MAX_DEVICES];
 	unsigned int nr_ifaces;
@@ -209,7 +220,8 @@ const char *restart_policy_name(enum restart_policy p);
  * Apply "NAME.PROPERTY=VALUE" (the kernel parameter
  * slimhv.domain.NAME.PROPERTY=VALUE, without its prefix) to the parsed
  * @cfg, with the checks and messages of the file's own property; only
- * cpus, memory, kernel, initrd, restart, hugepages and reboot-limit.
+ * cpus, memory, kernel, initrd, restart, hugepages, reboot-limit and
+ * dedicated-cpus.
  * Returns 0 or -EINVAL with one line in @err:
  *   "kernel parameter: slimhv.domain.dom0.memory=12Q: memory "12Q" is not a size (use e.g. 512M or 2G)"
  */

@@ -95,6 +95,12 @@ void config_print(FILE *f, const struct slimhv_config *cfg)
 			fprintf(f, "  initrd %s\n", d->initrd);
 		if (d->cmdline[0])
 			fprintf(f, "  cmdline %s\n", d->cmdline);
+		if (cpulist_count(&d->dedicated)) {
+			char list[256];
+
+			cpulist_text(&d->dedicated, list, sizeof(list));
+			fprintf(f, "  dedicated CPUs %s\n", list);
+		}
 		if (d->nr_ifaces) {
 			fprintf(f, "  interfaces");
 			for (unsigned int j = 0; j < d->nr_ifaces; j++)

@@ -134,6 +134,8 @@ static const struct ctl_cmd_desc cmds[CTL_NR_CMDS] = {
 			0, 1, false },
 	[CTL_NET] = { "net", "net: each network, its ports, MACs, links, frames and drops",
 		      0, 0, false },
+	[CTL_CPUS] = { "cpus", "cpus [NAME]: the CPUs each domain owns, where its threads and device interrupts run",
+		       0, 1, false },
 	[CTL_SWITCH] = { "switch", "switch NAME: its console to the front (or Ctrl-] and its number)",
 			 1, 1, true },
 	[CTL_POWEROFF] = { "poweroff", "poweroff: power every domain off, then the host",

@@ -81,6 +81,7 @@ enum ctl_cmd {
 	CTL_CONSOLE,	/* the last bytes of a domain's console log */
 	CTL_STATS,
 	CTL_NET,	/* the networks, their ports and counters */
+	CTL_CPUS,	/* the host's CPUs, the domains' and their interrupts */
 	CTL_SWITCH,	/* host console only: bring a domain to the front */
 	CTL_POWEROFF,	/* host console only: shut the host down */
 	CTL_SHELL,	/* host console only: the rescue shell */

@@ -21,6 +21,7 @@
 #include "passthrough/host.h"
 #include "vmm/config.h"
 #include "vmm/configfile.h"
+#include "vmm/hostcpus.h"
 #include "vmm/init.h"
 #include "vmm/kmsg.h"
 #include "vmm/log.h"
@@ -333,6 +334,7 @@ void init_main(uint64_t start_ns)
 		pr_info("slimhv.rescue: no domain starts");
 	} else if (preflight() == 0 && load_config(cfg_path) == 0) {
 		allow_hugepages();
+		hostcpus_boot(&config);
 		clock_gettime(CLOCK_MONOTONIC, &boot);
 		pr_info("ready: %u domain%s from %s, %ld.%03ld s after kernel start",
 			config.nr_domains, config.nr_domains == 1 ? "" : "s",

@@ -11,6 +11,7 @@
 #include "vmm/cmdline.h"
 #include "vmm/config.h"
 #include "vmm/configfile.h"
+#include "vmm/hostcpus.h"
 #include "vmm/init.h"
 #include "vmm/log.h"
 #include "vmm/run.h"
@@ -45,6 +46,12 @@ static int cmd_run(int argc, char **argv, uint64_t start_ns)
 		return DOMAIN_EXIT_CONFIG;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	ret = hostcpus_read(&hostcpus_plan.online);
+	if (ret) {
+		pr_err("%s: cannot read the CPUs slimhv may use: %s", cfg.name,
+		       strerror(-ret));
+		return DOMAIN_EXIT_CONFIG;
+	}
 	ret = host_prepare(&cfg, &assign, err, sizeof(err));
 	if (ret) {
 		pr_err("%s: %s", cfg.name, err);

@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "vmm/hostcpus.h"
 #include "vmm/log.h"
 #include "vmm/net.h"
 #include "vmm/reboot.h"
@@ -388,6 +389,14 @@ int run_domain(const struct domain_config *cfg,
 	/* Before the jail counts descriptors: the doorbells are kept. */
 	if (vmm_net_open(&net, cfg, io->net, io->dom, err, sizeof(err))) {
 		pr_err("%s: %s", cfg->name, err);
+		close(stop.fd);
+		return DOMAIN_EXIT_CONFIG;
+	}
+	/* Off the domain's own CPUs before the jail: its vCPUs go there. */
+	ret = hostcpus_vmm(cfg, err, sizeof(err));
+	if (ret) {
+		pr_err("%s: %s", cfg->name, err);
+		vmm_net_close(&net);
 		close(stop.fd);
 		return DOMAIN_EXIT_CONFIG;
 	}

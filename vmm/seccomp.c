@@ -44,6 +44,8 @@ const struct seccomp_syscall seccomp_vmm_allowed[] = {
 	/* vCPU threads: create, kick, join, end */
 	SC(clone), SC(membarrier), SC(futex), SC(set_robust_list),
 	SC(tkill), SC(tgkill), SC(gettid), SC(getpid), SC(sched_yield),
+	/* a vCPU of a domain with dedicated-cpus moves to its CPU */
+	SC(sched_setaffinity),
 	SC(rt_sigaction), SC(rt_sigprocmask), SC(rt_sigreturn),
 	SC(restart_syscall), SC(exit), SC(exit_group),
 	/* time */

@@ -24,6 +24,7 @@
 
 #include "passthrough/host.h"
 #include "vmm/ctl.h"
+#include "vmm/hostcpus.h"
 #include "vmm/kmsg.h"
 #include "vmm/log.h"
 #include "vmm/reboot.h"
@@ -102,6 +103,7 @@ static struct {
 	bool idle;		/* no domain up, and that was said */
 	struct netfiles net;	/* the networks' rings and doorbells */
 	bool net_ready;		/* made, or none needed */
+	uint64_t steer_ns;	/* the next look at device interrupts, or 0 */
 } sv;
 
 /* The host console. */
@@ -156,6 +158,7 @@ static void con_puts(const char *s)
  * middle of its words.
  */
 #define LOG_HOLD_NS	(200 * 1000000ULL)
+#define STEER_PERIOD_NS	(1000 * 1000000ULL)
 
 static struct {
 	char buf[8192];
@@ -481,7 +484,11 @@ static int domain_prepare(struct domain_proc *dp)
 
 	if (dp->prepared)
 		return 0;
-	if (dp->cfg->nr_ifaces && !sv.net_ready) {
+	if (hostcpus_plan.refused[dp->index][0]) {
+		snprintf(err, sizeof(err), "%s",
+			 hostcpus_plan.refused[dp->index]);
+		ret = -EINVAL;
+	} else if (dp->cfg->nr_ifaces && !sv.net_ready) {
 		snprintf(err, sizeof(err), "its interfaces (on network \"%s\"%s) have no rings: the networks could not be made (see above)",
 			 dp->cfg->ifaces[0].network,
 			 dp->cfg->nr_ifaces > 1 ? " and more" : "");
@@ -1024,6 +1031,21 @@ static void cmd_net(struct ctl_text *t)
 	}
 }
 
+/* The host's CPUs, then each domain's (or @dp's), read back from /proc. */
+static void cmd_cpus(struct ctl_text *t, struct domain_proc *dp)
+{
+	hostcpus_report_host(t);
+	for (unsigned int i = 0; i < sv.nr; i++) {
+		struct domain_proc *d = &sv.doms[i];
+
+		if (dp && d != dp)
+			continue;
+		hostcpus_report_domain(t, d->cfg->name,
+				       vmm_alive(d) ? d->pid : 0,
+				       &d->cfg->dedicated, &d->assign);
+	}
+}
+
 static void cmd_console(struct ctl_text *t, struct domain_proc *dp,
 			uint64_t bytes)
 {
@@ -1052,7 +1074,7 @@ static int cmd_run(const struct ctl_req *req, enum ctl_origin origin,
 		}
 	}
 	if (sv.shutdown_ns && req->cmd != CTL_LIST && req->cmd != CTL_STATS &&
-	    req->cmd != CTL_NET &&
+	    req->cmd != CTL_NET && req->cmd != CTL_CPUS &&
 	    req->cmd != CTL_CONSOLE && req->cmd != CTL_HELP) {
 		ctl_printf(t, "the host is shutting down");
 		return -EBUSY;
@@ -1069,6 +1091,9 @@ static int cmd_run(const struct ctl_req *req, enum ctl_origin origin,
 		return 0;
 	case CTL_NET:
 		cmd_net(t);
+		return 0;
+	case CTL_CPUS:
+		cmd_cpus(t, dp);
 		return 0;
 	case CTL_CONSOLE:
 		cmd_console(t, dp, req->number);
@@ -1309,10 +1334,41 @@ static void handle_signals(void)
 		reaped(pid, status);
 }
 
+/*
+ * The interrupts of a running domain's devices go to the CPUs it owns:
+ * VFIO makes them when the guest's driver enables MSI or MSI-X, so PID 1
+ * looks for new ones once a second while such a domain runs.
+ */
+static void steer_irqs(uint64_t now)
+{
+	char list[64];
+	int n;
+
+	sv.steer_ns = 0;
+	for (unsigned int i = 0; i < sv.nr; i++) {
+		struct domain_proc *dp = &sv.doms[i];
+
+		if (!cpulist_count(&dp->cfg->dedicated) || !dp->assign.nr ||
+		    !vmm_alive(dp))
+			continue;
+		sv.steer_ns = now + STEER_PERIOD_NS;
+		n = hostcpus_steer(&dp->cfg->dedicated, &dp->assign);
+		if (n <= 0)
+			continue;
+		cpulist_text(&dp->cfg->dedicated, list, sizeof(list));
+		pr_info("%s: %d device interrupt%s steered to its CPU%s %s",
+			dp->cfg->name, n, n > 1 ? "s" : "",
+			cpulist_count(&dp->cfg->dedicated) > 1 ? "s" : "",
+			list);
+	}
+}
+
 static void run_timers(uint64_t now)
 {
 	if (held.len && now >= held.since + LOG_HOLD_NS)
 		con_release_held();
+	if (now >= sv.steer_ns)
+		steer_irqs(now);
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *dp = &sv.doms[i];
 
@@ -1337,6 +1393,8 @@ static int next_timeout(uint64_t now)
 		next = sv.shutdown_ns;
 	if (held.len && held.since + LOG_HOLD_NS < next)
 		next = held.since + LOG_HOLD_NS;
+	if (sv.steer_ns && sv.steer_ns < next)
+		next = sv.steer_ns;
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *dp = &sv.doms[i];
 

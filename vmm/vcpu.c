@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vmm/bootparams.h"
+#include "vmm/hostcpus.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
 #include "vmm/stats.h"
@@ -192,6 +193,7 @@ int vcpu_create(struct vm *vm, unsigned int id, uint64_t entry)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->id = id;
+	v->host_cpu = cpulist_nth(&vm->cfg->dedicated, id);
 	v->fd = kvm_ioctl_val(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (v->fd < 0) {
 		ret = v->fd;
@@ -328,6 +330,16 @@ static void *vcpu_thread(void *arg)
 	/* A blocked SIGSYS from seccomp kills even in its log mode. */
 	sigaddset(&set, SIGSYS);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (v->host_cpu >= 0) {
+		int ret = hostcpus_pin(v->host_cpu);
+
+		if (ret) {
+			pr_err("vcpu%u: cannot move to its dedicated CPU %d: %s",
+			       v->id, v->host_cpu, strerror(-ret));
+			vm_request_state(v->vm, VM_CRASHED);
+			return NULL;
+		}
+	}
 
 	while (atomic_load(&v->vm->state) == VM_RUNNING) {
 		int ret = kvm_ioctl_val(v->fd, KVM_RUN, 0);

@@ -792,8 +792,33 @@ void vm_destroy(struct vm *vm)
 	vm->epoll_fd = -1;
 }
 
+/*
+ * KVM starts a worker thread of the VM's process at the first KVM_RUN
+ * (its NX huge page recovery, a user worker since Linux 6.13 and in 6.12's
+ * stable releases), which takes the CPUs of the thread that made that
+ * call. A domain's dedicated CPUs are its vCPUs' alone: make the first
+ * call here, from the VMM's own thread on the host's CPUs, with
+ * immediate_exit set, so that it returns before the guest runs.
+ */
+static void vm_first_run_here(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	int ret;
+
+	if (!vm->nr_vcpus || !v->run)
+		return;
+	v->run->immediate_exit = 1;
+	ret = kvm_ioctl_val(v->fd, KVM_RUN, 0);
+	v->run->immediate_exit = 0;
+	if (ret != -EINTR)
+		pr_warn("vcpu0: the first KVM_RUN, from the VMM's thread: %s",
+			ret ? strerror(-ret) : "ran");
+}
+
 int vm_start(struct vm *vm)
 {
+	if (cpulist_count(&vm->cfg->dedicated))
+		vm_first_run_here(vm);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		int ret = vcpu_start(&vm->vcpus[i]);
 

@@ -46,6 +46,7 @@ struct vmm_net;
 struct vcpu {
 	struct vm *vm;
 	unsigned int id;
+	int host_cpu;		/* its dedicated host CPU, or -1 */
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;

@@ -243,6 +243,37 @@ def cli_check_prints_networks_and_refuses_bad_ones():
     assert rc == 2 and "the MAC is multicast" in out, out
 
 
+DEDICATED_DTS = """/dts-v1/;
+/ {
+    compatible = "slimhv,config-v1";
+    domains {
+        net { compatible = "slimhv,domain"; memory = "512M";
+              kernel = "/guest/bzImage"; cpus = <2>; dedicated-cpus = "2-3"; };
+        app { compatible = "slimhv,domain"; memory = "512M";
+              kernel = "/guest/bzImage"; dedicated-cpus = "%s"; };
+    };
+};
+"""
+
+
+@test("cli")
+def cli_dedicated_cpus_checked_and_refused():
+    """dedicated-cpus in a file and in slimhv run: shown by slimhv check;
+    a CPU of two domains, a count other than cpus and a CPU the host does
+    not have are refused with the reason."""
+    rc, out = check_dts("dedicated", DEDICATED_DTS % "4")
+    assert rc == 0 and "  dedicated CPUs 2-3\n" in out and \
+        "  dedicated CPUs 4\n" in out, out
+    rc, out = check_dts("dedicated-twice", DEDICATED_DTS % "3")
+    assert rc == 2 and "/domains/app: CPU 3 is dedicated to /domains/net too" in out, out
+    rc, out = check_dts("dedicated-count", DEDICATED_DTS % "4-5")
+    assert rc == 2 and 'dedicated-cpus "4-5" names 2 CPUs for 1 vCPU' in out, out
+    expect_refusal(["run", "--kernel", GUEST_KERNEL, "--dedicated-cpus",
+                    "1023"], "dedicated-cpus 1023: this host has no CPU 1023")
+    expect_refusal(["run", "--kernel", "/k", "--dedicated-cpus", "1,1"],
+                   "--dedicated-cpus: '1,1': CPU 1 is named twice")
+
+
 # --- image: scripts/mkimage.sh, no QEMU ------------------------------------
 
 MKIMAGE = os.path.join(ROOT, "scripts", "mkimage.sh")
@@ -582,7 +613,7 @@ def lab_console_input_and_guest_reboot():
 
 @test("lab")
 def lab_bad_domains_are_refused_host_stays_up():
-    """Three broken domains beside a good one: each gets its one-line
+    """Four broken domains beside a good one: each gets its one-line
     refusal, PID 1 survives, and the good domain still boots."""
     with Lab("bad-domains",
              append="slimhv.config=/etc/slimhv/e2e-bad-domains.dtb") as lab:
@@ -591,11 +622,12 @@ def lab_bad_domains_are_refused_host_stays_up():
             r"slimhv\[nokernel\]: error: nokernel: kernel /guest/missing-bzImage: No such file or directory",
             r"slimhv\[notbzimage\]: error: notbzimage: kernel /etc/profile: not a bzImage",
             r"slimhv\[toobig\]: error: toobig: guest memory of 65536 MiB is more than the host's \d+ MiB of RAM",
+            r"slimhv: error: nocpu: dedicated-cpus 7: this host has no CPU 7 \(it has 0-1\)",
         ] + [rf"slimhv: domain {name} ended: the domain could not start"
-             for name in ("nokernel", "notbzimage", "toobig")]
+             for name in ("nokernel", "notbzimage", "toobig", "nocpu")]
         # In any order.
         expect_lines(lab, [(rx, repr(rx)) for rx in want], HOST_DEADLINE,
-                     r"Kernel panic[^\n]*\n", "refusing the three bad domains")
+                     r"Kernel panic[^\n]*\n", "refusing the four bad domains")
         lab.expect(r"slimhv-guest: init reached", GUEST_DEADLINE,
                    "the good domain's init")
         lab.expect(r"powering off the host", 60)
@@ -981,6 +1013,75 @@ def lab_passthrough_intx():
     INTx, which slimhv feeds to KVM by an irqfd with a resample eventfd."""
     passthrough_check("passthrough-intx", "e2e-passthrough-intx", r"IO-APIC",
                       shm=False)
+
+
+def cpus_answer(out):
+    """The `cpus` prompt answer: the host line, then per domain its
+    dedicated CPUs, its threads (allowed CPUs, last CPU) and its devices'
+    interrupts (affinity, effective affinity)."""
+    host = re.search(r"host: CPUs (\S+); kept by the host (\S+); PID 1 on (\S+)",
+                     out)
+    assert host, f"no host line in the cpus answer:\n{out}"
+    threads = re.findall(r"thread (\d+) \S+: CPUs (\S+), last on (-?\d+)",
+                         out)
+    irqs = re.findall(r"interrupt (\d+) (\S+): CPUs (\S+), effective (\S+)",
+                      out)
+    return host.groups(), threads, irqs
+
+
+@test("lab")
+def lab_dedicated_cpus_passthrough():
+    """dom0 owns the lab machine's CPU 1 (dedicated-cpus = "1") and the
+    NVMe and the NIC: its disk and network checks pass; read back from
+    /proc through the prompt's `cpus`, its vCPU thread may run on CPU 1
+    alone, the VMM's own thread and PID 1 on CPU 0 alone, and every
+    interrupt of its devices goes to CPU 1, effective there too."""
+    disk = fresh_disk("dedicated")
+    with PtServer() as server, \
+            Lab("dedicated", disk=disk, net_opts=server.net_opts(),
+                append="slimhv.config=/etc/slimhv/e2e-dedicated.dtb") as lab, \
+            ServerNotes(server):
+        boot_markers(lab)
+        # Said before "ready", which boot_markers waited for.
+        for line in (r"^slimhv: cpus: dom0 owns CPU 1\r?$",
+                     r"^slimhv: cpus: the host keeps CPU 0 for PID 1"):
+            assert re.search(line, lab.text, re.M), \
+                f"slimhv never said {line!r}"
+        expect_assigned(lab, "dom0")
+        expect_pt_check(lab, 1, "full")
+        expect_ok(lab, r"slimhv-guest: checked; waiting for the power button",
+                  30, "dom0 waiting")
+        assert re.search(r"slimhv: dom0: \d+ device interrupts? steered to "
+                         r"its CPU 1", lab.text), \
+            "slimhv never said it steered dom0's device interrupts"
+        to_prompt(lab)
+        answer = prompt(lab, "cpus dom0")
+        (online, kept, pid1), threads, irqs = cpus_answer(answer)
+        assert (online, kept, pid1) == ("0-1", "0", "0"), \
+            f"host CPUs {online}, kept {kept}, PID 1 on {pid1}"
+        vcpus = [t for t in threads if t[1] == "1"]
+        others = [t for t in threads if t[1] != "1"]
+        assert len(vcpus) == 1 and vcpus[0][2] == "1", \
+            f"dom0's vCPU thread is not on CPU 1 alone:\n{answer}"
+        # The VMM's own thread, and KVM's worker where it is a thread of
+        # the VMM (Linux 6.13, 6.12's stable releases).
+        assert others and all(t[1] == "0" for t in others), \
+            f"dom0's VMM threads other than its vCPU are not on CPU 0:\n{answer}"
+        # The NVMe's admin and I/O queues and the NIC's vectors, at least.
+        assert len(irqs) >= 2, f"dom0's device interrupts:\n{answer}"
+        wrong = [i for i in irqs if i[2] != "1" or i[3] != "1"]
+        assert not wrong, f"dom0's device interrupts not on CPU 1: {wrong}"
+        print(f"    dedicated: vCPU thread {vcpus[0][0]} on CPU 1, "
+             f"{len(others)} VMM thread(s) on CPU 0, {len(irqs)} device "
+             f"interrupts on CPU 1")
+        lab.send("poweroff\r")
+        lab.expect(r"slimhv: powering off the host: asked at the slimhv "
+                   r"prompt", 30, "the host shutting down")
+        expect_ok(lab, r"slimhv: domain dom0 ended: the guest powered off", 60,
+                  "dom0 powering off")
+        expect_clean_exit(lab)
+    check_server(server, 1)
+    check_disk_image(disk, 1)
 
 
 @test("lab")

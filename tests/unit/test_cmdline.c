@@ -155,6 +155,26 @@ TEST(cmdline_bad_numbers)
 		   "--kernel", "/k", "--mem", "67108865");
 }
 
+TEST(cmdline_dedicated_cpus)
+{
+	CHECK_EQ(RUN("--kernel", "/k", "--dedicated-cpus", "3-4", "--cpus",
+		     "2"), 0);
+	CHECK_EQ(cpulist_nth(&dc.dedicated, 0), 3);
+	CHECK_EQ(cpulist_nth(&dc.dedicated, 1), 4);
+	CHECK_EQ(RUN("--kernel", "/k"), 0);
+	CHECK_EQ(cpulist_count(&dc.dedicated), 0);
+	CHECK_FAIL("--dedicated-cpus names 2 CPUs for 1 vCPU (one host CPU for each vCPU)",
+		   "--kernel", "/k", "--dedicated-cpus=1,3");
+	CHECK_FAIL("--dedicated-cpus names 1 CPU for 4 vCPUs (one host CPU for each vCPU)",
+		   "--kernel", "/k", "--cpus", "4", "--dedicated-cpus=1");
+	CHECK_FAIL("--dedicated-cpus: '1,1': CPU 1 is named twice",
+		   "--kernel", "/k", "--dedicated-cpus", "1,1");
+	CHECK_FAIL("--dedicated-cpus: 'all': not a list of CPUs like 2,3 or 2-5",
+		   "--kernel", "/k", "--dedicated-cpus", "all");
+	CHECK_FAIL("--dedicated-cpus is given twice", "--kernel", "/k",
+		   "--dedicated-cpus", "1", "--dedicated-cpus", "2");
+}
+
 TEST(cmdline_vfio_name_restart)
 {
 	char *argv[2 + 2 * 17 + 1] = { "run", "--kernel", "/k" };

@@ -387,6 +387,89 @@ TEST(config_hugepages)
 	CHECK_STR(hugepages_mode_name((enum hugepages_mode)7), "unknown");
 }
 
+/* One domain with @cpus vCPUs and dedicated-cpus = @list. */
+static void dom_dedicated(const char *name, uint32_t cpus, const char *list)
+{
+	dom_begin(name);
+	SW(fdt_property_string(blob, "memory", "512M"));
+	SW(fdt_property_string(blob, "kernel", "/guest/bzImage"));
+	SW(fdt_property_cell(blob, "cpus", cpus));
+	SW(fdt_property_string(blob, "dedicated-cpus", list));
+	end_node();
+}
+
+static int parse_dedicated(uint32_t cpus, const char *list)
+{
+	blob_begin();
+	dom_dedicated("dom0", cpus, list);
+	if (!blob_finish())
+		return -ENOSPC;
+	return parse();
+}
+
+TEST(config_dedicated_cpus)
+{
+	CHECK_EQ(parse_dedicated(2, "2-3"), 0);
+	CHECK_EQ(cpulist_count(&cfg.domains[0].dedicated), 2);
+	CHECK_EQ(cpulist_nth(&cfg.domains[0].dedicated, 0), 2);
+	CHECK_EQ(cpulist_nth(&cfg.domains[0].dedicated, 1), 3);
+	CHECK_EQ(parse_dedicated(3, "7,1,4"), 0);
+	CHECK_EQ(cpulist_nth(&cfg.domains[0].dedicated, 0), 1);
+	CHECK_EQ(cpulist_nth(&cfg.domains[0].dedicated, 2), 7);
+	/* none by default */
+	CHECK_EQ(parse_str("cmdline", "x"), 0);
+	CHECK_EQ(cpulist_count(&cfg.domains[0].dedicated), 0);
+
+	CHECK_ERR(parse_dedicated(1, "1-2"),
+		  DOM0 "dedicated-cpus \"1-2\" names 2 CPUs for 1 vCPU (one host CPU for each vCPU)");
+	CHECK_ERR(parse_dedicated(2, "5"),
+		  DOM0 "dedicated-cpus \"5\" names 1 CPU for 2 vCPUs (one host CPU for each vCPU)");
+	CHECK_ERR(parse_dedicated(2, "2,2"),
+		  DOM0 "dedicated-cpus \"2,2\": CPU 2 is named twice");
+	CHECK_ERR(parse_dedicated(2, "3-2"),
+		  DOM0 "dedicated-cpus \"3-2\": the range 3-2 runs backwards");
+	CHECK_ERR(parse_dedicated(1, "1024"),
+		  DOM0 "dedicated-cpus \"1024\": a CPU number is 1024 or more");
+	CHECK_ERR(parse_dedicated(2, "1, 2"),
+		  DOM0 "dedicated-cpus \"1, 2\": not a list of CPUs like 2,3 or 2-5");
+	CHECK_ERR(parse_str("dedicated-cpus", ""),
+		  DOM0 "dedicated-cpus is empty");
+	CHECK_ERR(parse_cell("dedicated-cpus", 2),
+		  DOM0 "dedicated-cpus must be a string, e.g. dedicated-cpus = \"2-3\"");
+}
+
+TEST(config_dedicated_cpus_two_domains)
+{
+	blob_begin();
+	dom_dedicated("a", 2, "2-3");
+	dom_dedicated("b", 1, "4");
+	dom_min("c");
+	REQUIRE(blob_finish());
+	CHECK_EQ(parse(), 0);
+
+	blob_begin();
+	dom_dedicated("a", 2, "2-3");
+	dom_dedicated("b", 2, "4,3");
+	REQUIRE(blob_finish());
+	CHECK_ERR(parse(), "test.dtb: /domains/b: CPU 3 is dedicated to /domains/a too");
+
+	/* A kernel parameter is checked against the other domains too. */
+	blob_begin();
+	dom_dedicated("a", 2, "2-3");
+	dom_dedicated("b", 1, "4");
+	REQUIRE(blob_finish());
+	REQUIRE(parse() == 0);
+	CHECK_ERR(config_override(&cfg, "b.dedicated-cpus=3", err, sizeof(err)),
+		  "kernel parameter: slimhv.domain.b.dedicated-cpus=3: CPU 3 is dedicated to /domains/a too");
+	CHECK_EQ(cpulist_nth(&cfg.domains[1].dedicated, 0), 4);
+	CHECK_ERR(config_override(&cfg, "a.cpus=3", err, sizeof(err)),
+		  "kernel parameter: slimhv.domain.a.cpus=3: dedicated-cpus \"2-3\" names 2 CPUs for 3 vCPUs (one host CPU for each vCPU)");
+	CHECK_EQ(cfg.domains[0].cpus, 2);
+	CHECK_EQ(config_override(&cfg, "b.dedicated-cpus=7", err, sizeof(err)),
+		 0);
+	CHECK_EQ(cpulist_nth(&cfg.domains[1].dedicated, 0), 7);
+}
+
 TEST(config_reboot_limit)
 {
 	CHECK_EQ(parse_cell("reboot-limit", 1), 0);
@@ -1113,6 +1196,8 @@ TEST(config_override_every_documented_property)
 		  "start-delay-ms 600001 is more than 600000 (10 minutes)" },
 		{ "dom0.reboot-limit=7", "dom0.reboot-limit=-1",
 		  "reboot-limit must be a number" },
+		{ "dom0.dedicated-cpus=1-3", "dom0.dedicated-cpus=1-2",
+		  "dedicated-cpus \"1-2\" names 2 CPUs for 3 vCPUs (one host CPU for each vCPU)" },
 	};
 	char want[256];
 
@@ -1134,6 +1219,8 @@ TEST(config_override_every_documented_property)
 	CHECK_EQ(cfg.domains[0].hugepages, HUGEPAGES_ON);
 	CHECK_EQ(cfg.domains[0].start_delay_ms, 2500);
 	CHECK_EQ(cfg.domains[0].reboot_limit, 7);
+	CHECK_EQ(cpulist_count(&cfg.domains[0].dedicated), 3);
+	CHECK_EQ(cpulist_nth(&cfg.domains[0].dedicated, 0), 1);
 }
 
 TEST(config_override_errors)
@@ -1158,9 +1245,9 @@ TEST(config_override_errors)
 	CHECK_ERR(OVR("other.memory=1G"),
 		  PARAM "other.memory=1G: no domain \"other\" in the configuration");
 	CHECK_ERR(OVR("dom0.devices=class:net"),
-		  PARAM "dom0.devices=class:net: \"devices\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit, start-delay-ms)");
+		  PARAM "dom0.devices=class:net: \"devices\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit, start-delay-ms, dedicated-cpus)");
 	CHECK_ERR(OVR("dom0.privileged="),
-		  PARAM "dom0.privileged=: \"privileged\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit, start-delay-ms)");
+		  PARAM "dom0.privileged=: \"privileged\" cannot be set here (only cpus, memory, kernel, initrd, restart, hugepages, reboot-limit, start-delay-ms, dedicated-cpus)");
 	CHECK_ERR(OVR("dom0.restart=never"),
 		  PARAM "dom0.restart=never: restart \"never\" is not one of \"stay-down\", \"restart\", \"poweroff-host\"");
 	CHECK_ERR(OVR("dom0.kernel="), PARAM "dom0.kernel=: kernel is empty");

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Dedicated CPUs on the host (issue 14). PID 1 keeps itself, every VMM's
+ * own thread, the vCPUs of domains with no CPUs of their own and the
+ * host's interrupts off the CPUs that domains own; each vCPU of a domain
+ * with dedicated-cpus runs on its CPU alone, and the interrupts of the
+ * domain's passed-through devices are steered to its CPUs. The plan is
+ * pure logic (vmm/cpuplan.h); this file applies it.
+ *
+ * What it does not do: wall a compromised VMM in. Without cpuset cgroups
+ * (not in the host kernel), a VMM may move its own threads with
+ * sched_setaffinity(2) like any process; dedicated CPUs keep honest
+ * neighbours apart, and the jail (vmm/sandbox.h) keeps a hostile VMM from
+ * everything but CPU time.
+ */
+#ifndef SLIMHV_VMM_HOSTCPUS_H
+#define SLIMHV_VMM_HOSTCPUS_H
+
+#include <sys/types.h>
+
+#include "passthrough/host.h"
+#include "vmm/cpuplan.h"
+#include "vmm/ctl.h"
+
+/* PID 1's plan (a VMM inherits it); slimhv run fills online alone. */
+extern struct cpu_plan hostcpus_plan;
+
+/* The CPUs the calling thread may run on: 0 or -errno. */
+int hostcpus_read(struct cpulist *c);
+
+/*
+ * PID 1, once, with the configuration: makes the plan from the CPUs it may
+ * use and, when a domain owns CPUs, moves itself and the host's
+ * interrupts to the others. Logs what it did; never fails the host.
+ */
+void hostcpus_boot(const struct slimhv_config *cfg);
+
+/*
+ * A VMM, before its jail: checks @d's CPUs against hostcpus_plan.online
+ * and moves its own thread off them. 0, or -EINVAL with the reason.
+ */
+int hostcpus_vmm(const struct domain_config *d, char *err, size_t errlen);
+
+/* The calling thread onto host CPU @cpu alone: 0 or -errno. */
+int hostcpus_pin(unsigned int cpu);
+
+/*
+ * PID 1: steers the host interrupts of @a's devices (VFIO names them
+ * "vfio-msix[N](BDF)", "vfio-msi[N](BDF)", "vfio-intx(BDF)") to @cpus.
+ * Returns how many it moved, or -errno when /proc cannot be read.
+ */
+int hostcpus_steer(const struct cpulist *cpus,
+		   const struct host_assignment *a);
+
+/* The `cpus` command: the host's CPUs and interrupts. */
+void hostcpus_report_host(struct ctl_text *t);
+
+/*
+ * The `cpus` command, one domain: its dedicated CPUs, the CPUs each
+ * thread of its VMM (@pid, 0 when down) may run on and last ran on, and
+ * where its devices' interrupts go, all read back from /proc.
+ */
+void hostcpus_report_domain(struct ctl_text *t, const char *name, pid_t pid,
+			    const struct cpulist *dedicated,
+			    const struct host_assignment *a);
+
+#endif /* SLIMHV_VMM_HOSTCPUS_H */
