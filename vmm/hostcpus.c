@@ -13,6 +13,7 @@
 
 #include "vmm/hostcpus.h"
 #include "vmm/log.h"
+#include "vmm/reboot.h"
 
 struct cpu_plan hostcpus_plan;
 
@@ -78,40 +79,11 @@ static int write_proc(const char *path, const char *text)
 /* The first line of the /proc file @path, without its newline. */
 static int read_proc(const char *path, char *buf, size_t len)
 {
-	ssize_t n;
-	int fd;
+	int ret = proc_read_text(path, buf, len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-/* The whole of the small /proc file @path (at most @len - 1 bytes). */
-static int read_whole(const char *path, char *buf, size_t len)
-{
-	size_t used = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (used < len - 1) {
-		n = read(fd, buf + used, len - 1 - used);
-		if (n <= 0)
-			break;
-		used += n;
-	}
-	close(fd);
-	buf[used] = '\0';
-	return 0;
+	if (!ret)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ret;
 }
 
 /*
@@ -323,7 +295,7 @@ static void report_threads(struct ctl_text *t, pid_t pid)
 				*c = '_';
 		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/status",
 			 (int)pid, e->d_name);
-		if (read_whole(path, text, sizeof(text)))
+		if (proc_read_text(path, text, sizeof(text)))
 			continue;
 		line = strstr(text, "Cpus_allowed_list:");
 		if (!line)
