@@ -10,7 +10,9 @@
 
 #include "passthrough/assign.h"
 #include "vmm/acpi.h"
+#include "vmm/cpuplan.h"
 #include "vmm/log.h"
+#include "vmm/stats.h"
 #include "vmm/vm.h"
 
 #define errf(...)	snprintf(err, errlen, __VA_ARGS__)
@@ -338,6 +340,22 @@ static void poll_masked(struct assigned_dev *ad, struct masked_vector *mv,
 }
 
 /*
+ * Tell PID 1 which vCPU vector @v of @ad now aims at (none when it is
+ * masked), so that it can steer the host interrupt to that vCPU's CPU.
+ */
+static void note_vector_vcpu(struct assigned_dev *ad, unsigned int v,
+			     bool live, uint64_t addr)
+{
+	struct domain_stats *s = ad->vm->stats;
+	int vcpu = live ? cpu_plan_msi_vcpu(addr, ad->vm->nr_vcpus) : -1;
+
+	if (!s || ad->index >= STATS_MAX_DEVS || v >= STATS_MAX_VECTORS)
+		return;
+	atomic_store_explicit(&s->msi_vcpu[ad->index][v], vcpu + 1,
+			      memory_order_relaxed);
+}
+
+/*
  * Point vector @v where the guest's table entry says. A live vector goes
  * to KVM by irqfd and never wakes the VMM; a masked one is watched by the
  * VMM, which records it in the PBA. Should KVM refuse the irqfd, the VMM
@@ -354,6 +372,7 @@ static void msix_update_vector(struct assigned_dev *ad, unsigned int v)
 	if (v >= ad->nr_msix)
 		return;
 	live = ad->msix_on && vdev_msix_vector(&ad->vdev, v, &addr, &data);
+	note_vector_vcpu(ad, v, live, addr);
 	pr_debug("%s: MSI-X %u: %s, message 0x%llx/0x%x", ad->vfio->bdf, v,
 		 live ? "live" : "masked", (unsigned long long)addr, data);
 	if (live) {
@@ -451,6 +470,7 @@ static void hook_msi_changed(void *ctx)
 	for (unsigned int v = 0; v < ARRAY_SIZE(ad->msi_efd); v++) {
 		bool live = v < nr && !(m->maskable && (m->mask & (1U << v)));
 
+		note_vector_vcpu(ad, v, live, m->addr);
 		if (live) {
 			if (ad->msi_gsi[v] < 0)
 				ad->msi_gsi[v] = vm_alloc_gsi(vm);
@@ -627,6 +647,7 @@ static int assign_one(struct vm *vm, const struct host_pci_dev *hd,
 	if (!ad)
 		return -ENOMEM;
 	ad->vm = vm;
+	ad->index = slot - 1;
 	ad->vfio = dev;
 	ad->intx_efd = ad->intx_resample = -1;
 	vm->assigned[vm->nr_assigned++] = ad;

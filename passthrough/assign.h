@@ -53,6 +53,7 @@ struct assign_host {
 
 struct assigned_dev {
 	struct vm *vm;
+	unsigned int index;		/* in the domain's assignment */
 	struct vfio_device *vfio;	/* kept in the assign_host */
 	struct vdev vdev;
 	struct bar_map bars[VDEV_NR_BARS];

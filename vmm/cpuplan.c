@@ -104,3 +104,51 @@ int cpu_plan_irq_of(const char *line, const char *bdf, const char **name)
 		*name = vfio;
 	return irq;
 }
+
+int cpu_plan_msi_vcpu(uint64_t addr, unsigned int nr_vcpus)
+{
+	unsigned int dest = (addr >> 12) & 0xff;
+
+	if ((addr & 0xfff00000ULL) != 0xfee00000ULL)
+		return -1;
+	if (addr & 4) {
+		if (!dest)
+			return -1;
+		dest = __builtin_ctz(dest);
+	}
+	return dest < nr_vcpus ? (int)dest : -1;
+}
+
+int cpu_plan_irq_vector(const char *name)
+{
+	const char *p;
+	int v = 0;
+
+	if (!strncmp(name, "vfio-msix[", 10))
+		p = name + 10;
+	else if (!strncmp(name, "vfio-msi[", 9))
+		p = name + 9;
+	else
+		return -1;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > 4096)
+			return -1;
+	}
+	return *p == ']' ? v : -1;
+}
+
+void cpu_plan_irq_cpus(const struct cpulist *cpus, unsigned int vcpu_plus1,
+		       struct cpulist *out)
+{
+	int cpu = vcpu_plus1 ? cpulist_nth(cpus, vcpu_plus1 - 1) : -1;
+
+	if (cpu < 0) {
+		*out = *cpus;
+		return;
+	}
+	cpulist_clear(out);
+	cpulist_set(out, cpu);
+}

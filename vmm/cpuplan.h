@@ -42,4 +42,22 @@ int cpu_plan_vmm(const struct domain_config *d, const struct cpulist *online,
  */
 int cpu_plan_irq_of(const char *line, const char *bdf, const char **name);
 
+/*
+ * The vCPU an MSI message's address aims at (the VMM gives vCPU N APIC ID
+ * N): the destination ID in bits 19:12, or in logical mode (bit 2) the
+ * lowest CPU of its flat bitmask; -1 when it names none of @nr_vcpus.
+ */
+int cpu_plan_msi_vcpu(uint64_t addr, unsigned int nr_vcpus);
+
+/*
+ * The host CPUs for a device interrupt of a domain that owns @cpus: the
+ * CPU of the vCPU it aims at (@vcpu_plus1 - 1; 0 when not known), else
+ * all of @cpus.
+ */
+void cpu_plan_irq_cpus(const struct cpulist *cpus, unsigned int vcpu_plus1,
+		       struct cpulist *out);
+
+/* The vector of VFIO's "vfio-msix[N](...)" or "vfio-msi[N](...)", or -1. */
+int cpu_plan_irq_vector(const char *name);
+
 #endif /* SLIMHV_VMM_CPUPLAN_H */

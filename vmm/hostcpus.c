@@ -180,7 +180,8 @@ int hostcpus_vmm(const struct domain_config *d, char *err, size_t errlen)
 
 /* Calls @fn for each VFIO interrupt of @a's devices in /proc/interrupts. */
 static int scan_irqs(const struct host_assignment *a,
-			void (*fn)(int, const char *, void *), void *arg)
+		     void (*fn)(int, const char *, unsigned int, void *),
+		     void *arg)
 {
 	char line[1024];
 	const char *name;
@@ -195,7 +196,7 @@ static int scan_irqs(const struct host_assignment *a,
 		for (unsigned int i = 0; i < a->nr; i++) {
 			irq = cpu_plan_irq_of(line, a->devs[i].bdf, &name);
 			if (irq >= 0) {
-				fn(irq, name, arg);
+				fn(irq, name, i, arg);
 				break;
 			}
 		}
@@ -204,33 +205,48 @@ static int scan_irqs(const struct host_assignment *a,
 	return 0;
 }
 
+/* The vCPU the VMM says vector @name of device @dev aims at, plus 1. */
+static unsigned int aimed_at(struct domain_stats *stats, const char *name,
+			     unsigned int dev)
+{
+	int vec = cpu_plan_irq_vector(name);
+
+	if (!stats || vec < 0 || vec >= STATS_MAX_VECTORS ||
+	    dev >= STATS_MAX_DEVS)
+		return 0;
+	return atomic_load_explicit(&stats->msi_vcpu[dev][vec],
+				    memory_order_relaxed);
+}
+
 struct steer {
-	char want[256];
+	const struct cpulist *cpus;
+	struct domain_stats *stats;
 	int moved;
 };
 
-static void steer_one(int irq, const char *name, void *arg)
+static void steer_one(int irq, const char *name, unsigned int dev, void *arg)
 {
 	struct steer *s = arg;
-	char path[64], now[256];
+	char path[64], now[256], want[256];
+	struct cpulist cpus;
 
-	(void)name;
+	cpu_plan_irq_cpus(s->cpus, aimed_at(s->stats, name, dev), &cpus);
+	cpulist_text(&cpus, want, sizeof(want));
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
-	if (!read_proc(path, now, sizeof(now)) && !strcmp(now, s->want))
+	if (!read_proc(path, now, sizeof(now)) && !strcmp(now, want))
 		return;
-	if (!write_proc(path, s->want))
+	if (!write_proc(path, want))
 		s->moved++;
 }
 
 int hostcpus_steer(const struct cpulist *cpus,
-		   const struct host_assignment *a)
+		   const struct host_assignment *a, struct domain_stats *stats)
 {
-	struct steer s = { .moved = 0 };
+	struct steer s = { .cpus = cpus, .stats = stats };
 	int ret;
 
 	if (!a->nr || !cpulist_count(cpus))
 		return 0;
-	cpulist_text(cpus, s.want, sizeof(s.want));
 	ret = scan_irqs(a, steer_one, &s);
 	return ret ? ret : s.moved;
 }
@@ -309,10 +325,16 @@ static void report_threads(struct ctl_text *t, pid_t pid)
 	closedir(d);
 }
 
-static void report_irq(int irq, const char *name, void *arg)
+struct report {
+	struct ctl_text *t;
+	struct domain_stats *stats;
+};
+
+static void report_irq(int irq, const char *name, unsigned int dev, void *arg)
 {
-	struct ctl_text *t = arg;
-	char path[80], aff[256], eff[256];
+	struct report *r = arg;
+	char path[80], aff[256], eff[256], aim[32] = "";
+	unsigned int vcpu = aimed_at(r->stats, name, dev);
 
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
 	if (read_proc(path, aff, sizeof(aff)))
@@ -321,14 +343,18 @@ static void report_irq(int irq, const char *name, void *arg)
 		 irq);
 	if (read_proc(path, eff, sizeof(eff)))
 		snprintf(eff, sizeof(eff), "?");
-	ctl_printf(t, "  interrupt %d %.48s: CPUs %s, effective %s\n", irq,
-		   name, aff, eff);
+	if (vcpu)
+		snprintf(aim, sizeof(aim), ", aimed at vCPU %u", vcpu - 1);
+	ctl_printf(r->t, "  interrupt %d %.48s: CPUs %s, effective %s%s\n",
+		   irq, name, aff, eff, aim);
 }
 
 void hostcpus_report_domain(struct ctl_text *t, const char *name, pid_t pid,
 			    const struct cpulist *dedicated,
-			    const struct host_assignment *a)
+			    const struct host_assignment *a,
+			    struct domain_stats *stats)
 {
+	struct report r = { .t = t, .stats = stats };
 	char list[256];
 
 	if (cpulist_count(dedicated))
@@ -339,6 +365,6 @@ void hostcpus_report_domain(struct ctl_text *t, const char *name, pid_t pid,
 		   pid > 0 ? "" : "; down");
 	if (pid > 0)
 		report_threads(t, pid);
-	if (a->nr && scan_irqs(a, report_irq, t))
+	if (a->nr && scan_irqs(a, report_irq, &r))
 		ctl_printf(t, "  interrupts: cannot read /proc/interrupts\n");
 }

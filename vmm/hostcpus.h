@@ -21,6 +21,7 @@
 #include "passthrough/host.h"
 #include "vmm/cpuplan.h"
 #include "vmm/ctl.h"
+#include "vmm/stats.h"
 
 /* PID 1's plan (a VMM inherits it); slimhv run fills online alone. */
 extern struct cpu_plan hostcpus_plan;
@@ -46,11 +47,13 @@ int hostcpus_pin(unsigned int cpu);
 
 /*
  * PID 1: steers the host interrupts of @a's devices (VFIO names them
- * "vfio-msix[N](BDF)", "vfio-msi[N](BDF)", "vfio-intx(BDF)") to @cpus.
- * Returns how many it moved, or -errno when /proc cannot be read.
+ * "vfio-msix[N](BDF)", "vfio-msi[N](BDF)", "vfio-intx(BDF)") to the CPU
+ * of the vCPU each one aims at, as the VMM wrote in @stats, else to all
+ * of @cpus. Returns how many it moved, or -errno when /proc cannot be
+ * read.
  */
 int hostcpus_steer(const struct cpulist *cpus,
-		   const struct host_assignment *a);
+		   const struct host_assignment *a, struct domain_stats *stats);
 
 /* The `cpus` command: the host's CPUs and interrupts. */
 void hostcpus_report_host(struct ctl_text *t);
@@ -58,10 +61,12 @@ void hostcpus_report_host(struct ctl_text *t);
 /*
  * The `cpus` command, one domain: its dedicated CPUs, the CPUs each
  * thread of its VMM (@pid, 0 when down) may run on and last ran on, and
- * where its devices' interrupts go, all read back from /proc.
+ * where its devices' interrupts go (and the vCPU each aims at, from
+ * @stats), read back from /proc.
  */
 void hostcpus_report_domain(struct ctl_text *t, const char *name, pid_t pid,
 			    const struct cpulist *dedicated,
-			    const struct host_assignment *a);
+			    const struct host_assignment *a,
+			    struct domain_stats *stats);
 
 #endif /* SLIMHV_VMM_HOSTCPUS_H */

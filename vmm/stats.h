@@ -12,6 +12,8 @@
 
 #define STATS_MAX_VCPUS		64
 #define STATS_MAX_IFACES	4	/* CONFIG_MAX_IFACES */
+#define STATS_MAX_DEVS		16	/* ASSIGN_MAX_DEVICES */
+#define STATS_MAX_VECTORS	128
 
 /* An interface's port, as its VMM last saw it (slimhv's net command). */
 struct iface_stats {
@@ -28,6 +30,13 @@ struct domain_stats {
 	_Atomic uint64_t console_dropped;	/* output lost: PID 1 slow */
 	_Atomic uint64_t control_dropped;	/* control bytes lost */
 	struct iface_stats ifaces[STATS_MAX_IFACES];
+	/*
+	 * The vCPU each MSI or MSI-X vector of each passed-through device
+	 * (in the order of the domain's assignment) is aimed at, plus 1; 0
+	 * while masked or unknown. PID 1 steers the vector's host interrupt
+	 * to that vCPU's dedicated CPU.
+	 */
+	_Atomic uint8_t msi_vcpu[STATS_MAX_DEVS][STATS_MAX_VECTORS];
 };
 
 static inline void stats_add(_Atomic uint64_t *c, uint64_t n)

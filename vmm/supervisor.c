@@ -1042,7 +1042,8 @@ static void cmd_cpus(struct ctl_text *t, struct domain_proc *dp)
 			continue;
 		hostcpus_report_domain(t, d->cfg->name,
 				       vmm_alive(d) ? d->pid : 0,
-				       &d->cfg->dedicated, &d->assign);
+				       &d->cfg->dedicated, &d->assign,
+				       d->stats);
 	}
 }
 
@@ -1352,7 +1353,8 @@ static void steer_irqs(uint64_t now)
 		    !vmm_alive(dp))
 			continue;
 		sv.steer_ns = now + STEER_PERIOD_NS;
-		n = hostcpus_steer(&dp->cfg->dedicated, &dp->assign);
+		n = hostcpus_steer(&dp->cfg->dedicated, &dp->assign,
+				   dp->stats);
 		if (n <= 0)
 			continue;
 		cpulist_text(&dp->cfg->dedicated, list, sizeof(list));

@@ -1018,14 +1018,15 @@ def lab_passthrough_intx():
 def cpus_answer(out):
     """The `cpus` prompt answer: the host line, then per domain its
     dedicated CPUs, its threads (allowed CPUs, last CPU) and its devices'
-    interrupts (affinity, effective affinity)."""
+    interrupts (affinity, effective affinity, the vCPU the guest aims it
+    at where the VMM knows)."""
     host = re.search(r"host: CPUs (\S+); kept by the host (\S+); PID 1 on (\S+)",
                      out)
     assert host, f"no host line in the cpus answer:\n{out}"
     threads = re.findall(r"thread (\d+) \S+: CPUs (\S+), last on (-?\d+)",
                          out)
-    irqs = re.findall(r"interrupt (\d+) (\S+): CPUs (\S+), effective (\S+)",
-                      out)
+    irqs = re.findall(r"interrupt (\d+) (\S+): CPUs ([^,\s]+), effective "
+                      r"([^,\s]+)(?:, aimed at vCPU (\d+))?", out)
     return host.groups(), threads, irqs
 
 
@@ -1035,7 +1036,8 @@ def lab_dedicated_cpus_passthrough():
     NVMe and the NIC: its disk and network checks pass; read back from
     /proc through the prompt's `cpus`, its vCPU thread may run on CPU 1
     alone, the VMM's own thread and PID 1 on CPU 0 alone, and every
-    interrupt of its devices goes to CPU 1, effective there too."""
+    interrupt of its devices goes to CPU 1, effective there too; the
+    vectors its drivers use are known to aim at its vCPU 0."""
     disk = fresh_disk("dedicated")
     with PtServer() as server, \
             Lab("dedicated", disk=disk, net_opts=server.net_opts(),
@@ -1071,9 +1073,13 @@ def lab_dedicated_cpus_passthrough():
         assert len(irqs) >= 2, f"dom0's device interrupts:\n{answer}"
         wrong = [i for i in irqs if i[2] != "1" or i[3] != "1"]
         assert not wrong, f"dom0's device interrupts not on CPU 1: {wrong}"
+        # The vectors the guest's drivers use, each aimed at its one vCPU.
+        aimed = [i for i in irqs if i[4]]
+        assert len(aimed) >= 2 and all(i[4] == "0" for i in aimed), \
+            f"dom0's vectors aimed at its vCPU:\n{answer}"
         print(f"    dedicated: vCPU thread {vcpus[0][0]} on CPU 1, "
-             f"{len(others)} VMM thread(s) on CPU 0, {len(irqs)} device "
-             f"interrupts on CPU 1")
+              f"{len(others)} VMM thread(s) on CPU 0, {len(irqs)} device "
+              f"interrupts on CPU 1 ({len(aimed)} aimed at vCPU 0)")
         lab.send("poweroff\r")
         lab.expect(r"slimhv: powering off the host: asked at the slimhv "
                    r"prompt", 30, "the host shutting down")

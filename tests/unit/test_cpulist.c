@@ -225,3 +225,40 @@ TEST(cpu_plan_vfio_interrupt_lines)
 				 NULL), -1);
 	CHECK_EQ(cpu_plan_irq_of("  7: vfio-intx(0000:00:03.0)", "", NULL), -1);
 }
+
+TEST(cpu_plan_msi_destination_to_host_cpu)
+{
+	struct cpulist cpus = list_of("2,5,7"), out;
+
+	/* physical mode: the APIC ID in bits 19:12 is the vCPU */
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfee00000, 3), 0);
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfee02000, 3), 2);
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfee03000, 3), -1);
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfeeff000, 64), -1);
+	/* logical flat mode: the lowest CPU of the bitmask */
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfee02004, 3), 1);
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfee0c004, 4), 2);
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfee00004, 4), -1);
+	/* not an MSI address */
+	CHECK_EQ(cpu_plan_msi_vcpu(0xfed00000, 3), -1);
+	CHECK_EQ(cpu_plan_msi_vcpu(0x1fee00000ULL, 3), 0);
+
+	cpu_plan_irq_cpus(&cpus, 2, &out);
+	CHECK_STR(text_of(&out), "5");
+	cpu_plan_irq_cpus(&cpus, 3, &out);
+	CHECK_STR(text_of(&out), "7");
+	/* unknown, or a vCPU the domain has no CPU for: all of them */
+	cpu_plan_irq_cpus(&cpus, 0, &out);
+	CHECK_STR(text_of(&out), "2,5,7");
+	cpu_plan_irq_cpus(&cpus, 4, &out);
+	CHECK_STR(text_of(&out), "2,5,7");
+
+	CHECK_EQ(cpu_plan_irq_vector("vfio-msix[0](0000:00:03.0)"), 0);
+	CHECK_EQ(cpu_plan_irq_vector("vfio-msix[64](0000:00:03.0)"), 64);
+	CHECK_EQ(cpu_plan_irq_vector("vfio-msi[3](0000:00:04.0)"), 3);
+	CHECK_EQ(cpu_plan_irq_vector("vfio-intx(0000:00:04.0)"), -1);
+	CHECK_EQ(cpu_plan_irq_vector("vfio-msix[](0000:00:03.0)"), -1);
+	CHECK_EQ(cpu_plan_irq_vector("vfio-msix[99999](0000:00:03.0)"), -1);
+	CHECK_EQ(cpu_plan_irq_vector("vfio-msix[1"), -1);
+	CHECK_EQ(cpu_plan_irq_vector("nvme0q1"), -1);
+}
