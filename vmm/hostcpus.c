@@ -178,9 +178,14 @@ int hostcpus_vmm(const struct domain_config *d, char *err, size_t errlen)
 	return ret;
 }
 
-/* Calls @fn for each VFIO interrupt of @a's devices in /proc/interrupts. */
-static int scan_irqs(const struct host_assignment *a,
-		     void (*fn)(int, const char *, unsigned int, void *),
+/*
+ * Reads /proc/interrupts once and calls @fn for each VFIO interrupt of a
+ * device of one of the @n domains, with the domain and the device's index
+ * in its assignment.
+ */
+static int scan_irqs(struct hostcpus_dom *doms, unsigned int n,
+		     void (*fn)(int, const char *, struct hostcpus_dom *,
+				unsigned int, void *),
 		     void *arg)
 {
 	char line[1024];
@@ -193,11 +198,15 @@ static int scan_irqs(const struct host_assignment *a,
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		for (unsigned int i = 0; i < a->nr; i++) {
-			irq = cpu_plan_irq_of(line, a->devs[i].bdf, &name);
-			if (irq >= 0) {
-				fn(irq, name, i, arg);
-				break;
+		irq = -1;
+		for (unsigned int d = 0; d < n && irq < 0; d++) {
+			const struct host_assignment *a = doms[d].a;
+
+			for (unsigned int i = 0; i < a->nr && irq < 0; i++) {
+				irq = cpu_plan_irq_of(line, a->devs[i].bdf,
+						      &name);
+				if (irq >= 0)
+					fn(irq, name, &doms[d], i, arg);
 			}
 		}
 	}
@@ -218,37 +227,27 @@ static unsigned int aimed_at(struct domain_stats *stats, const char *name,
 				    memory_order_relaxed);
 }
 
-struct steer {
-	const struct cpulist *cpus;
-	struct domain_stats *stats;
-	int moved;
-};
-
-static void steer_one(int irq, const char *name, unsigned int dev, void *arg)
+static void steer_one(int irq, const char *name, struct hostcpus_dom *dom,
+		      unsigned int dev, void *arg)
 {
-	struct steer *s = arg;
 	char path[64], now[256], want[256];
 	struct cpulist cpus;
 
-	cpu_plan_irq_cpus(s->cpus, aimed_at(s->stats, name, dev), &cpus);
+	(void)arg;
+	cpu_plan_irq_cpus(dom->cpus, aimed_at(dom->stats, name, dev), &cpus);
 	cpulist_text(&cpus, want, sizeof(want));
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
 	if (!read_proc(path, now, sizeof(now)) && !strcmp(now, want))
 		return;
 	if (!write_proc(path, want))
-		s->moved++;
+		dom->moved++;
 }
 
-int hostcpus_steer(const struct cpulist *cpus,
-		   const struct host_assignment *a, struct domain_stats *stats)
+int hostcpus_steer(struct hostcpus_dom *doms, unsigned int n)
 {
-	struct steer s = { .cpus = cpus, .stats = stats };
-	int ret;
-
-	if (!a->nr || !cpulist_count(cpus))
-		return 0;
-	ret = scan_irqs(a, steer_one, &s);
-	return ret ? ret : s.moved;
+	for (unsigned int d = 0; d < n; d++)
+		doms[d].moved = 0;
+	return n ? scan_irqs(doms, n, steer_one, NULL) : 0;
 }
 
 void hostcpus_report_host(struct ctl_text *t)
@@ -325,16 +324,12 @@ static void report_threads(struct ctl_text *t, pid_t pid)
 	closedir(d);
 }
 
-struct report {
-	struct ctl_text *t;
-	struct domain_stats *stats;
-};
-
-static void report_irq(int irq, const char *name, unsigned int dev, void *arg)
+static void report_irq(int irq, const char *name, struct hostcpus_dom *dom,
+		       unsigned int dev, void *arg)
 {
-	struct report *r = arg;
+	struct ctl_text *t = arg;
 	char path[80], aff[256], eff[256], aim[32] = "";
-	unsigned int vcpu = aimed_at(r->stats, name, dev);
+	unsigned int vcpu = aimed_at(dom->stats, name, dev);
 
 	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
 	if (read_proc(path, aff, sizeof(aff)))
@@ -345,26 +340,23 @@ static void report_irq(int irq, const char *name, unsigned int dev, void *arg)
 		snprintf(eff, sizeof(eff), "?");
 	if (vcpu)
 		snprintf(aim, sizeof(aim), ", aimed at vCPU %u", vcpu - 1);
-	ctl_printf(r->t, "  interrupt %d %.48s: CPUs %s, effective %s%s\n",
+	ctl_printf(t, "  interrupt %d %.48s: CPUs %s, effective %s%s\n",
 		   irq, name, aff, eff, aim);
 }
 
-void hostcpus_report_domain(struct ctl_text *t, const char *name, pid_t pid,
-			    const struct cpulist *dedicated,
-			    const struct host_assignment *a,
-			    struct domain_stats *stats)
+void hostcpus_report_domain(struct ctl_text *t, struct hostcpus_dom *dom,
+			    pid_t pid)
 {
-	struct report r = { .t = t, .stats = stats };
 	char list[256];
 
-	if (cpulist_count(dedicated))
-		cpulist_text(dedicated, list, sizeof(list));
+	if (cpulist_count(dom->cpus))
+		cpulist_text(dom->cpus, list, sizeof(list));
 	else
 		snprintf(list, sizeof(list), "none");
-	ctl_printf(t, "%s: dedicated CPUs %s%s\n", name, list,
+	ctl_printf(t, "%s: dedicated CPUs %s%s\n", dom->name, list,
 		   pid > 0 ? "" : "; down");
 	if (pid > 0)
 		report_threads(t, pid);
-	if (a->nr && scan_irqs(a, report_irq, &r))
+	if (dom->a->nr && scan_irqs(dom, 1, report_irq, t))
 		ctl_printf(t, "  interrupts: cannot read /proc/interrupts\n");
 }

@@ -45,15 +45,23 @@ int hostcpus_vmm(const struct domain_config *d, char *err, size_t errlen);
 /* The calling thread onto host CPU @cpu alone: 0 or -errno. */
 int hostcpus_pin(unsigned int cpu);
 
+/* A domain whose device interrupts PID 1 steers or shows. */
+struct hostcpus_dom {
+	const char *name;
+	const struct cpulist *cpus;		/* its dedicated CPUs */
+	const struct host_assignment *a;	/* its devices */
+	struct domain_stats *stats;	/* where its VMM says its vectors aim */
+	int moved;			/* hostcpus_steer(): how many it moved */
+};
+
 /*
- * PID 1: steers the host interrupts of @a's devices (VFIO names them
- * "vfio-msix[N](BDF)", "vfio-msi[N](BDF)", "vfio-intx(BDF)") to the CPU
- * of the vCPU each one aims at, as the VMM wrote in @stats, else to all
- * of @cpus. Returns how many it moved, or -errno when /proc cannot be
- * read.
+ * PID 1: steers the host interrupts of the @n domains' devices (VFIO
+ * names them "vfio-msix[N](BDF)", "vfio-msi[N](BDF)", "vfio-intx(BDF)"),
+ * each to the CPU of the vCPU it aims at, as the domain's VMM wrote in its
+ * stats, else to all of the domain's CPUs; one read of /proc/interrupts
+ * for all. Returns 0 with each domain's count in moved, or -errno.
  */
-int hostcpus_steer(const struct cpulist *cpus,
-		   const struct host_assignment *a, struct domain_stats *stats);
+int hostcpus_steer(struct hostcpus_dom *doms, unsigned int n);
 
 /* The `cpus` command: the host's CPUs and interrupts. */
 void hostcpus_report_host(struct ctl_text *t);
@@ -61,12 +69,10 @@ void hostcpus_report_host(struct ctl_text *t);
 /*
  * The `cpus` command, one domain: its dedicated CPUs, the CPUs each
  * thread of its VMM (@pid, 0 when down) may run on and last ran on, and
- * where its devices' interrupts go (and the vCPU each aims at, from
- * @stats), read back from /proc.
+ * where its devices' interrupts go (and the vCPU each aims at), read back
+ * from /proc.
  */
-void hostcpus_report_domain(struct ctl_text *t, const char *name, pid_t pid,
-			    const struct cpulist *dedicated,
-			    const struct host_assignment *a,
-			    struct domain_stats *stats);
+void hostcpus_report_domain(struct ctl_text *t, struct hostcpus_dom *dom,
+			    pid_t pid);
 
 #endif /* SLIMHV_VMM_HOSTCPUS_H */

@@ -1031,19 +1031,26 @@ static void cmd_net(struct ctl_text *t)
 	}
 }
 
+/* What hostcpus needs of @dp to steer or show its device interrupts. */
+static struct hostcpus_dom cpus_dom(struct domain_proc *dp)
+{
+	return (struct hostcpus_dom){
+		.name = dp->cfg->name, .cpus = &dp->cfg->dedicated,
+		.a = &dp->assign, .stats = dp->stats,
+	};
+}
+
 /* The host's CPUs, then each domain's (or @dp's), read back from /proc. */
 static void cmd_cpus(struct ctl_text *t, struct domain_proc *dp)
 {
 	hostcpus_report_host(t);
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *d = &sv.doms[i];
+		struct hostcpus_dom dom = cpus_dom(d);
 
-		if (dp && d != dp)
-			continue;
-		hostcpus_report_domain(t, d->cfg->name,
-				       vmm_alive(d) ? d->pid : 0,
-				       &d->cfg->dedicated, &d->assign,
-				       d->stats);
+		if (!dp || d == dp)
+			hostcpus_report_domain(t, &dom,
+					       vmm_alive(d) ? d->pid : 0);
 	}
 }
 
@@ -1342,26 +1349,31 @@ static void handle_signals(void)
  */
 static void steer_irqs(uint64_t now)
 {
+	struct hostcpus_dom doms[CONFIG_MAX_DOMAINS];
+	unsigned int n = 0;
 	char list[64];
-	int n;
 
 	sv.steer_ns = 0;
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *dp = &sv.doms[i];
 
-		if (!cpulist_count(&dp->cfg->dedicated) || !dp->assign.nr ||
-		    !vmm_alive(dp))
+		if (cpulist_count(&dp->cfg->dedicated) && dp->assign.nr &&
+		    vmm_alive(dp))
+			doms[n++] = cpus_dom(dp);
+	}
+	if (!n)
+		return;
+	sv.steer_ns = now + STEER_PERIOD_NS;
+	if (hostcpus_steer(doms, n))
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		if (!doms[i].moved)
 			continue;
-		sv.steer_ns = now + STEER_PERIOD_NS;
-		n = hostcpus_steer(&dp->cfg->dedicated, &dp->assign,
-				   dp->stats);
-		if (n <= 0)
-			continue;
-		cpulist_text(&dp->cfg->dedicated, list, sizeof(list));
+		cpulist_text(doms[i].cpus, list, sizeof(list));
 		pr_info("%s: %d device interrupt%s steered to its CPU%s %s",
-			dp->cfg->name, n, n > 1 ? "s" : "",
-			cpulist_count(&dp->cfg->dedicated) > 1 ? "s" : "",
-			list);
+			doms[i].name, doms[i].moved,
+			doms[i].moved > 1 ? "s" : "",
+			cpulist_count(doms[i].cpus) > 1 ? "s" : "", list);
 	}
 }
 
@@ -1369,7 +1381,7 @@ static void run_timers(uint64_t now)
 {
 	if (held.len && now >= held.since + LOG_HOLD_NS)
 		con_release_held();
-	if (now >= sv.steer_ns)
+	if (hostcpus_plan.nr_dedicated && now >= sv.steer_ns)
 		steer_irqs(now);
 	for (unsigned int i = 0; i < sv.nr; i++) {
 		struct domain_proc *dp = &sv.doms[i];
